@@ -1,0 +1,418 @@
+//! Cache-Control and Pragma parsing (RFC 9111 §5.2, §5.4).
+//!
+//! Each message's Cache-Control lines are parsed once into a small struct of flags and
+//! delta-seconds. Directive names are case-insensitive; arguments may be tokens or quoted
+//! strings (§5.2: recipients accept both forms); unknown extensions are ignored (§5.2.3).
+
+use crate::headers::{comma_outside_quotes, is_ows, list_members, trim_ows};
+
+/// The largest delta-seconds value a cache must represent (RFC 9111 §1.2.2): larger values,
+/// and overflowing ones, are taken as 2^31.
+pub const DELTA_SECONDS_MAX: u32 = 1 << 31;
+
+/// A delta-seconds argument of a response directive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delta {
+    /// The directive is not present.
+    #[default]
+    Absent,
+    /// A valid value in seconds (clamped to 2^31).
+    Valid(u32),
+    /// Present but not a non-negative integer, or repeated with different values; such
+    /// freshness information makes the response stale (RFC 9111 §4.2.1).
+    Invalid,
+}
+
+impl Delta {
+    /// True when the directive appears, valid or not.
+    pub fn is_present(self) -> bool {
+        self != Delta::Absent
+    }
+
+    /// The value in seconds: 0 for an invalid one, `None` when absent.
+    pub fn seconds(self) -> Option<u32> {
+        match self {
+            Delta::Absent => None,
+            Delta::Valid(s) => Some(s),
+            Delta::Invalid => Some(0),
+        }
+    }
+
+    /// Repeated directives: equal values agree; different ones are invalid (RFC 9111 §4.2.1).
+    fn merge(self, arg: Option<&[u8]>) -> Delta {
+        let new = arg.and_then(parse_delta_seconds).map_or(Delta::Invalid, Delta::Valid);
+        match self {
+            Delta::Absent => new,
+            old if old == new => old,
+            _ => Delta::Invalid,
+        }
+    }
+}
+
+/// Parses `1*DIGIT`, clamping values past 2^31 (RFC 9111 §1.2.2); `None` for anything else
+/// (signs, fractions, empty, other characters).
+pub fn parse_delta_seconds(v: &[u8]) -> Option<u32> {
+    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in v {
+        n = n * 10 + u64::from(b - b'0');
+        if n > u64::from(DELTA_SECONDS_MAX) {
+            return Some(DELTA_SECONDS_MAX);
+        }
+    }
+    Some(n as u32)
+}
+
+/// Response directives (RFC 9111 §5.2.2, RFC 5861, RFC 8246).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ResponseDirectives {
+    /// `max-age` (§5.2.2.1).
+    pub max_age: Delta,
+    /// `s-maxage` (§5.2.2.10), for shared caches.
+    pub s_maxage: Delta,
+    /// `stale-while-revalidate` (RFC 5861 §3).
+    pub stale_while_revalidate: Delta,
+    /// `stale-if-error` (RFC 5861 §4).
+    pub stale_if_error: Delta,
+    /// `no-store` (§5.2.2.5).
+    pub no_store: bool,
+    /// Unqualified `no-cache` (§5.2.2.4), or `Pragma: no-cache` without Cache-Control (§5.4).
+    pub no_cache: bool,
+    /// `no-cache="field, …"`: the listed fields need revalidation before being sent.
+    pub no_cache_fields: bool,
+    /// Unqualified `private` (§5.2.2.7).
+    pub private: bool,
+    /// `private="field, …"`: a shared cache must not store the listed fields.
+    pub private_fields: bool,
+    /// `public` (§5.2.2.9).
+    pub public: bool,
+    /// `must-revalidate` (§5.2.2.2).
+    pub must_revalidate: bool,
+    /// `proxy-revalidate` (§5.2.2.8).
+    pub proxy_revalidate: bool,
+    /// `must-understand` (§5.2.2.3).
+    pub must_understand: bool,
+    /// `no-transform` (§5.2.2.6).
+    pub no_transform: bool,
+    /// `immutable` (RFC 8246).
+    pub immutable: bool,
+    /// The non-standard `pre-check` (for `ignore_cargo_cult`).
+    pub pre_check: bool,
+    /// The non-standard `post-check` (for `ignore_cargo_cult`).
+    pub post_check: bool,
+}
+
+impl ResponseDirectives {
+    /// Parses all Cache-Control lines of a response; `pragma` lines count only when there
+    /// is no Cache-Control line (§5.4).
+    pub fn parse<'a>(
+        cache_control: impl Iterator<Item = &'a [u8]>,
+        pragma: impl Iterator<Item = &'a [u8]>,
+    ) -> Self {
+        let mut d = ResponseDirectives::default();
+        let mut any = false;
+        for line in cache_control {
+            any = true;
+            for_each_directive(line, |name, arg| d.apply(name, arg));
+        }
+        if !any && pragma_no_cache(pragma) {
+            d.no_cache = true;
+        }
+        d
+    }
+
+    fn apply(&mut self, name: &[u8], arg: Option<&[u8]>) {
+        let is = |n: &str| n.as_bytes().eq_ignore_ascii_case(name);
+        if is("max-age") {
+            self.max_age = self.max_age.merge(arg);
+        } else if is("s-maxage") {
+            self.s_maxage = self.s_maxage.merge(arg);
+        } else if is("stale-while-revalidate") {
+            self.stale_while_revalidate = self.stale_while_revalidate.merge(arg);
+        } else if is("stale-if-error") {
+            self.stale_if_error = self.stale_if_error.merge(arg);
+        } else if is("no-store") {
+            self.no_store = true;
+        } else if is("no-cache") {
+            match arg.filter(|a| list_members(a).next().is_some()) {
+                Some(_) => self.no_cache_fields = true,
+                None => self.no_cache = true,
+            }
+        } else if is("private") {
+            match arg.filter(|a| list_members(a).next().is_some()) {
+                Some(_) => self.private_fields = true,
+                None => self.private = true,
+            }
+        } else if is("public") {
+            self.public = true;
+        } else if is("must-revalidate") {
+            self.must_revalidate = true;
+        } else if is("proxy-revalidate") {
+            self.proxy_revalidate = true;
+        } else if is("must-understand") {
+            self.must_understand = true;
+        } else if is("no-transform") {
+            self.no_transform = true;
+        } else if is("immutable") {
+            self.immutable = true;
+        } else if is("pre-check") {
+            self.pre_check = true;
+        } else if is("post-check") {
+            self.post_check = true;
+        }
+    }
+}
+
+/// `max-stale` in a request (§5.2.1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MaxStale {
+    /// Not present, or present with an invalid value (then ignored: no stale response).
+    #[default]
+    Absent,
+    /// Without a value: any staleness is acceptable.
+    Any,
+    /// Staleness up to this many seconds is acceptable.
+    Seconds(u32),
+}
+
+/// Request directives (RFC 9111 §5.2.1, RFC 5861 §4).
+///
+/// Repeated or bad values are read conservatively: the smallest `max-age` and `max-stale`,
+/// the largest `min-fresh`; a bad `max-age` counts as 0, a bad `min-fresh` or `max-stale`
+/// value is ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RequestDirectives {
+    /// `max-age` (§5.2.1.1).
+    pub max_age: Option<u32>,
+    /// `max-stale` (§5.2.1.2).
+    pub max_stale: MaxStale,
+    /// `min-fresh` (§5.2.1.3).
+    pub min_fresh: Option<u32>,
+    /// `no-cache` (§5.2.1.4), or `Pragma: no-cache` without Cache-Control (§5.4).
+    pub no_cache: bool,
+    /// `no-store` (§5.2.1.5).
+    pub no_store: bool,
+    /// `only-if-cached` (§5.2.1.7).
+    pub only_if_cached: bool,
+    /// `stale-if-error` (RFC 5861 §4).
+    pub stale_if_error: Option<u32>,
+}
+
+impl RequestDirectives {
+    /// Parses all Cache-Control lines of a request; `pragma` lines count only when there is
+    /// no Cache-Control line (§5.4).
+    pub fn parse<'a>(
+        cache_control: impl Iterator<Item = &'a [u8]>,
+        pragma: impl Iterator<Item = &'a [u8]>,
+    ) -> Self {
+        let mut d = RequestDirectives::default();
+        let mut any = false;
+        for line in cache_control {
+            any = true;
+            for_each_directive(line, |name, arg| d.apply(name, arg));
+        }
+        if !any && pragma_no_cache(pragma) {
+            d.no_cache = true;
+        }
+        d
+    }
+
+    fn apply(&mut self, name: &[u8], arg: Option<&[u8]>) {
+        let is = |n: &str| n.as_bytes().eq_ignore_ascii_case(name);
+        let secs = arg.and_then(parse_delta_seconds);
+        if is("max-age") {
+            let v = secs.unwrap_or(0);
+            self.max_age = Some(self.max_age.map_or(v, |old| old.min(v)));
+        } else if is("min-fresh") {
+            if let Some(v) = secs {
+                self.min_fresh = Some(self.min_fresh.map_or(v, |old| old.max(v)));
+            }
+        } else if is("max-stale") {
+            self.max_stale = match (self.max_stale, arg, secs) {
+                (_, Some(_), None) => self.max_stale,
+                (MaxStale::Seconds(old), _, Some(v)) => MaxStale::Seconds(old.min(v)),
+                (_, _, Some(v)) => MaxStale::Seconds(v),
+                (MaxStale::Absent, None, _) => MaxStale::Any,
+                (keep, None, _) => keep,
+            };
+        } else if is("no-cache") {
+            self.no_cache = true;
+        } else if is("no-store") {
+            self.no_store = true;
+        } else if is("only-if-cached") {
+            self.only_if_cached = true;
+        } else if is("stale-if-error") {
+            if let Some(v) = secs {
+                self.stale_if_error = Some(self.stale_if_error.map_or(v, |old| old.min(v)));
+            }
+        }
+    }
+}
+
+/// `Pragma: no-cache` (RFC 9111 §5.4), matched as a list member, case-insensitively.
+fn pragma_no_cache<'a>(mut lines: impl Iterator<Item = &'a [u8]>) -> bool {
+    lines.any(|line| list_members(line).any(|m| m.eq_ignore_ascii_case(b"no-cache")))
+}
+
+/// One directive of a Cache-Control line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Directive<'a> {
+    /// The name as written.
+    pub name: &'a [u8],
+    /// The argument without quotes (escapes left in place); `None` when there is no `=`.
+    pub arg: Option<&'a [u8]>,
+    /// The whole directive as written, trimmed.
+    pub text: &'a [u8],
+}
+
+/// The directives of one Cache-Control line, in order; empty items are skipped.
+pub fn directives(line: &[u8]) -> impl Iterator<Item = Directive<'_>> {
+    let mut rest = line;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = comma_outside_quotes(rest).unwrap_or(rest.len());
+        let text = trim_ows(&rest[..end]);
+        rest = if end < rest.len() { &rest[end + 1..] } else { &[] };
+        let (name, arg) = match text.iter().position(|&b| b == b'=') {
+            Some(eq) => (trim_ows(&text[..eq]), Some(unquote(trim_ows(&text[eq + 1..])))),
+            None => (text, None),
+        };
+        if !name.is_empty() {
+            return Some(Directive { name, arg, text });
+        }
+    })
+}
+
+/// Calls `f(name, argument)` for each directive of one Cache-Control line.
+pub fn for_each_directive(line: &[u8], mut f: impl FnMut(&[u8], Option<&[u8]>)) {
+    for d in directives(line) {
+        f(d.name, d.arg);
+    }
+}
+
+/// The content of a quoted string (RFC 9110 §5.6.4) without its quotes, or a token as is.
+fn unquote(v: &[u8]) -> &[u8] {
+    match v {
+        [b'"', inner @ ..] => {
+            let mut escaped = false;
+            for (i, &b) in inner.iter().enumerate() {
+                match b {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => return &inner[..i],
+                    _ => {}
+                }
+            }
+            inner
+        }
+        _ => {
+            let end = v.iter().position(|&b| is_ows(b)).unwrap_or(v.len());
+            &v[..end]
+        }
+    }
+}
+
+/// The field names listed by a qualified directive (`no-cache="a, b"`, `private="a"`) across a
+/// message's Cache-Control lines.
+pub fn qualified_field_names<'a>(lines: impl Iterator<Item = &'a [u8]>, directive: &str) -> Vec<Vec<u8>> {
+    let mut names = Vec::new();
+    for line in lines {
+        for_each_directive(line, |name, arg| {
+            if let (true, Some(arg)) = (name.eq_ignore_ascii_case(directive.as_bytes()), arg) {
+                names.extend(list_members(arg).map(|n| n.to_ascii_lowercase()));
+            }
+        });
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(cc: &[&str]) -> ResponseDirectives {
+        ResponseDirectives::parse(cc.iter().map(|s| s.as_bytes()), std::iter::empty())
+    }
+    fn req(cc: &[&str]) -> RequestDirectives {
+        RequestDirectives::parse(cc.iter().map(|s| s.as_bytes()), std::iter::empty())
+    }
+
+    #[test]
+    fn rfc9111_5_2_names_case_insensitive_and_args_quoted_or_not() {
+        let d = res(&["Max-Age=60, PUBLIC", "s-maxage=\"120\""]);
+        assert_eq!(d.max_age, Delta::Valid(60));
+        assert_eq!(d.s_maxage, Delta::Valid(120));
+        assert!(d.public);
+    }
+
+    #[test]
+    fn rfc9111_5_2_commas_inside_quotes_do_not_split() {
+        let d = res(&["private=\"set-cookie, x-foo\", max-age=5"]);
+        assert!(d.private_fields && !d.private);
+        assert_eq!(d.max_age, Delta::Valid(5));
+        let names = qualified_field_names([&b"private=\"Set-Cookie, x-foo\""[..]].into_iter(), "private");
+        assert_eq!(names, vec![b"set-cookie".to_vec(), b"x-foo".to_vec()]);
+    }
+
+    #[test]
+    fn rfc9111_1_2_2_delta_seconds() {
+        assert_eq!(parse_delta_seconds(b"0"), Some(0));
+        assert_eq!(parse_delta_seconds(b"2147483648"), Some(DELTA_SECONDS_MAX));
+        assert_eq!(parse_delta_seconds(b"99999999999999999999999"), Some(DELTA_SECONDS_MAX));
+        for bad in [&b""[..], b"-1", b"1.5", b"+1", b"1a", b" 1"] {
+            assert_eq!(parse_delta_seconds(bad), None);
+        }
+    }
+
+    #[test]
+    fn rfc9111_4_2_1_invalid_or_conflicting_max_age_is_invalid() {
+        assert_eq!(res(&["max-age=-1"]).max_age, Delta::Invalid);
+        assert_eq!(res(&["max-age"]).max_age, Delta::Invalid);
+        assert_eq!(res(&["max-age=1, max-age=2"]).max_age, Delta::Invalid);
+        assert_eq!(res(&["max-age=1", "max-age=1"]).max_age, Delta::Valid(1));
+    }
+
+    #[test]
+    fn rfc9111_5_4_pragma_only_without_cache_control() {
+        let p = [&b"no-cache"[..]];
+        assert!(ResponseDirectives::parse(std::iter::empty(), p.into_iter()).no_cache);
+        assert!(!ResponseDirectives::parse([&b"max-age=5"[..]].into_iter(), p.into_iter()).no_cache);
+        assert!(RequestDirectives::parse(std::iter::empty(), [&b"x, No-Cache"[..]].into_iter()).no_cache);
+    }
+
+    #[test]
+    fn rfc9111_5_2_1_request_directives_read_conservatively() {
+        assert_eq!(req(&["max-age=10, max-age=5"]).max_age, Some(5));
+        assert_eq!(req(&["max-age=abc"]).max_age, Some(0));
+        assert_eq!(req(&["min-fresh=5, min-fresh=9"]).min_fresh, Some(9));
+        assert_eq!(req(&["min-fresh=x"]).min_fresh, None);
+        assert_eq!(req(&["max-stale"]).max_stale, MaxStale::Any);
+        assert_eq!(req(&["max-stale=10, max-stale"]).max_stale, MaxStale::Seconds(10));
+        assert_eq!(req(&["max-stale, max-stale=10, max-stale=4"]).max_stale, MaxStale::Seconds(4));
+        assert_eq!(req(&["max-stale=-3"]).max_stale, MaxStale::Absent);
+        let d = req(&["no-cache, no-store, only-if-cached, stale-if-error=30"]);
+        assert!(d.no_cache && d.no_store && d.only_if_cached);
+        assert_eq!(d.stale_if_error, Some(30));
+    }
+
+    #[test]
+    fn rfc9111_5_2_2_4_qualified_no_cache_is_not_unqualified() {
+        let d = res(&["no-cache=\"set-cookie\""]);
+        assert!(d.no_cache_fields && !d.no_cache);
+        let d = res(&["no-cache=set-cookie"]);
+        assert!(d.no_cache_fields && !d.no_cache);
+        assert!(res(&["no-cache=\"\""]).no_cache);
+    }
+
+    #[test]
+    fn rfc9111_5_2_3_unknown_extensions_ignored_and_garbage_survives() {
+        let d = res(&["foo=\"bar, baz\", community=\"UCI\", max-age=7, ,,=x, \u{ff}"]);
+        assert_eq!(d.max_age, Delta::Valid(7));
+        let d = res(&["max-age=\"5"]);
+        assert_eq!(d.max_age, Delta::Valid(5));
+    }
+}

@@ -1,0 +1,397 @@
+//! Header field lines: what callers pass in, and how a policy stores them (RFC 9110 §5).
+//!
+//! Callers hand over raw `(name, value)` lines, duplicates and order kept. A policy copies the
+//! lines it keeps into one byte arena and indexes them; each name is classified once, so later
+//! questions ("the ETag?") never compare strings again.
+
+use std::borrow::Cow;
+
+/// A list of header field lines, in order, duplicates kept: `(name, value)` as bytes.
+///
+/// Implemented for slices, arrays and vectors of pairs of anything byte-like (`&str`,
+/// `String`, `&[u8]`, `Vec<u8>`), and for [`http::HeaderMap`].
+pub trait HeaderSource {
+    /// The field lines in order.
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_;
+}
+
+impl<N: AsRef<[u8]>, V: AsRef<[u8]>> HeaderSource for [(N, V)] {
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
+    }
+}
+
+impl<N: AsRef<[u8]>, V: AsRef<[u8]>, const K: usize> HeaderSource for [(N, V); K] {
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.as_slice().header_lines()
+    }
+}
+
+impl<N: AsRef<[u8]>, V: AsRef<[u8]>> HeaderSource for Vec<(N, V)> {
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.as_slice().header_lines()
+    }
+}
+
+impl<T: HeaderSource + ?Sized> HeaderSource for &T {
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        (**self).header_lines()
+    }
+}
+
+impl HeaderSource for http::HeaderMap {
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.iter().map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes()))
+    }
+}
+
+/// A request as the policy sees it: method, target URI and header lines.
+///
+/// Implemented for [`Request`], [`http::Request`] and [`http::request::Parts`].
+pub trait HttpRequest {
+    /// The method, e.g. `GET` (case-sensitive, RFC 9110 §9.1).
+    fn method(&self) -> &str;
+    /// The target URI: absolute (`https://host/path`) or origin-form (`/path`, with `Host`).
+    fn url(&self) -> Cow<'_, str>;
+    /// The header field lines in order.
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_;
+}
+
+/// A response as the policy sees it: status code and header lines.
+///
+/// Implemented for [`Response`], [`http::Response`] and [`http::response::Parts`].
+pub trait HttpResponse {
+    /// The status code.
+    fn status(&self) -> u16;
+    /// The header field lines in order.
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_;
+}
+
+/// A request given as raw parts.
+///
+/// ```
+/// use cachepolicy::Request;
+/// let req = Request { method: "GET", url: "https://example.com/", headers: &[("accept", "text/html")] };
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a, H: HeaderSource + ?Sized> {
+    /// The method, e.g. `GET`.
+    pub method: &'a str,
+    /// The target URI, absolute or origin-form.
+    pub url: &'a str,
+    /// The header field lines.
+    pub headers: &'a H,
+}
+
+/// A response given as raw parts.
+#[derive(Debug, Clone, Copy)]
+pub struct Response<'a, H: HeaderSource + ?Sized> {
+    /// The status code.
+    pub status: u16,
+    /// The header field lines.
+    pub headers: &'a H,
+}
+
+impl<H: HeaderSource + ?Sized> HttpRequest for Request<'_, H> {
+    fn method(&self) -> &str {
+        self.method
+    }
+    fn url(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.url)
+    }
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers.header_lines()
+    }
+}
+
+impl<H: HeaderSource + ?Sized> HttpResponse for Response<'_, H> {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers.header_lines()
+    }
+}
+
+fn uri_text(uri: &http::Uri) -> Cow<'_, str> {
+    if uri.scheme().is_some() {
+        Cow::Owned(uri.to_string())
+    } else {
+        Cow::Borrowed(uri.path_and_query().map_or("/", |p| p.as_str()))
+    }
+}
+
+impl HttpRequest for http::request::Parts {
+    fn method(&self) -> &str {
+        self.method.as_str()
+    }
+    fn url(&self) -> Cow<'_, str> {
+        uri_text(&self.uri)
+    }
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers.header_lines()
+    }
+}
+
+impl<B> HttpRequest for http::Request<B> {
+    fn method(&self) -> &str {
+        self.method().as_str()
+    }
+    fn url(&self) -> Cow<'_, str> {
+        uri_text(self.uri())
+    }
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers().header_lines()
+    }
+}
+
+impl HttpResponse for http::response::Parts {
+    fn status(&self) -> u16 {
+        self.status.as_u16()
+    }
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers.header_lines()
+    }
+}
+
+impl<B> HttpResponse for http::Response<B> {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+    fn header_lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers().header_lines()
+    }
+}
+
+/// A header list produced by the policy: names and values borrowed where possible.
+pub type HeaderList<'a> = Vec<(&'a str, Cow<'a, [u8]>)>;
+
+/// The fields whose meaning the engine knows; everything else is `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldKind {
+    Age,
+    Authorization,
+    CacheControl,
+    Connection,
+    ContentEncoding,
+    ContentLength,
+    ContentLocation,
+    ContentRange,
+    Date,
+    ETag,
+    Expires,
+    Host,
+    /// Keep-Alive, Proxy-Connection, Proxy-Authenticate, Proxy-Authorization, TE, Trailer, Upgrade.
+    HopByHop,
+    IfMatch,
+    IfModifiedSince,
+    IfNoneMatch,
+    IfRange,
+    IfUnmodifiedSince,
+    LastModified,
+    Location,
+    Pragma,
+    SetCookie,
+    TransferEncoding,
+    Vary,
+    Other,
+}
+
+impl FieldKind {
+    /// Hop-by-hop fields a cache never stores or forwards (RFC 9110 §7.6.1, RFC 9111 §3.1).
+    pub(crate) fn is_hop_by_hop(self) -> bool {
+        matches!(self, FieldKind::Connection | FieldKind::HopByHop | FieldKind::TransferEncoding)
+    }
+}
+
+/// Classifies a field name case-insensitively without allocating.
+pub(crate) fn classify(name: &[u8]) -> FieldKind {
+    use FieldKind::*;
+    let candidates: &[(&[u8], FieldKind)] = match name.len() {
+        2 => &[(b"te", HopByHop)],
+        3 => &[(b"age", Age)],
+        4 => &[(b"date", Date), (b"etag", ETag), (b"host", Host), (b"vary", Vary)],
+        6 => &[(b"pragma", Pragma)],
+        7 => &[(b"expires", Expires), (b"trailer", HopByHop), (b"upgrade", HopByHop)],
+        8 => &[(b"location", Location), (b"if-match", IfMatch), (b"if-range", IfRange)],
+        10 => &[(b"connection", Connection), (b"keep-alive", HopByHop), (b"set-cookie", SetCookie)],
+        13 => &[
+            (b"authorization", Authorization),
+            (b"cache-control", CacheControl),
+            (b"content-range", ContentRange),
+            (b"last-modified", LastModified),
+            (b"if-none-match", IfNoneMatch),
+        ],
+        14 => &[(b"content-length", ContentLength)],
+        16 => &[
+            (b"content-encoding", ContentEncoding),
+            (b"content-location", ContentLocation),
+            (b"proxy-connection", HopByHop),
+        ],
+        17 => &[(b"transfer-encoding", TransferEncoding), (b"if-modified-since", IfModifiedSince)],
+        18 => &[(b"proxy-authenticate", HopByHop)],
+        19 => &[(b"proxy-authorization", HopByHop), (b"if-unmodified-since", IfUnmodifiedSince)],
+        _ => return Other,
+    };
+    candidates
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map_or(Other, |&(_, k)| k)
+}
+
+/// `token` (RFC 9110 §5.6.2): the only valid field-name and method syntax.
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+}
+
+pub(crate) fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+pub(crate) fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Removes leading and trailing optional whitespace (RFC 9110 §5.5).
+pub(crate) fn trim_ows(v: &[u8]) -> &[u8] {
+    let start = v.iter().position(|&b| !is_ows(b)).unwrap_or(v.len());
+    let end = v.iter().rposition(|&b| !is_ows(b)).map_or(start, |e| e + 1);
+    &v[start..end]
+}
+
+/// True when a value needs [`sanitize`]: CR, LF or NUL inside, or whitespace at an end.
+pub(crate) fn needs_sanitizing(v: &[u8]) -> bool {
+    v.first().is_some_and(|&b| is_ows(b))
+        || v.last().is_some_and(|&b| is_ows(b))
+        || v.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0))
+}
+
+/// A field value as RFC 9110 §5.5 says to process it: CR, LF and NUL replaced by SP (they are
+/// invalid and dangerous: header injection), then leading and trailing whitespace removed.
+pub(crate) fn sanitize(v: &[u8]) -> Cow<'_, [u8]> {
+    if !needs_sanitizing(v) {
+        return Cow::Borrowed(v);
+    }
+    let cleaned: Vec<u8> = v.iter().map(|&b| if matches!(b, b'\r' | b'\n' | 0) { b' ' } else { b }).collect();
+    Cow::Owned(trim_ows(&cleaned).to_vec())
+}
+
+/// The members of a comma-separated list value (RFC 9110 §5.6.1), trimmed, empty ones
+/// skipped; commas inside quoted strings do not split.
+pub(crate) fn list_members(v: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
+    let mut rest = v;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = comma_outside_quotes(rest).unwrap_or(rest.len());
+        let member = trim_ows(&rest[..end]);
+        rest = if end < rest.len() { &rest[end + 1..] } else { &[] };
+        if !member.is_empty() {
+            return Some(member);
+        }
+    })
+}
+
+/// Position of the first comma that is not inside a quoted string.
+pub(crate) fn comma_outside_quotes(v: &[u8]) -> Option<usize> {
+    let mut in_quotes = false;
+    let mut escaped = false;
+    for (i, &b) in v.iter().enumerate() {
+        if in_quotes {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_quotes = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_quotes = true;
+        } else if b == b',' {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// A byte range inside a policy's arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Bytes appended to an arena, remembered as spans.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Arena {
+    pub bytes: Vec<u8>,
+}
+
+impl Arena {
+    pub fn with_capacity(n: usize) -> Self {
+        Arena { bytes: Vec::with_capacity(n) }
+    }
+    pub fn push(&mut self, b: &[u8]) -> Span {
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(b);
+        Span { start, end: self.bytes.len() as u32 }
+    }
+    pub fn get(&self, s: Span) -> &[u8] {
+        &self.bytes[s.start as usize..s.end as usize]
+    }
+    /// The text at `s`; only for spans known to hold ASCII (tokens) or checked UTF-8.
+    pub fn str(&self, s: Span) -> &str {
+        std::str::from_utf8(self.get(s)).unwrap_or("")
+    }
+}
+
+/// One stored response field line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Field {
+    pub name: Span,
+    pub value: Span,
+    pub kind: FieldKind,
+    /// False for lines never sent to a client: hop-by-hop, Connection-listed, `no-cache="…"`.
+    pub served: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_is_case_insensitive_and_knows_hop_by_hop_fields() {
+        assert_eq!(classify(b"Cache-Control"), FieldKind::CacheControl);
+        assert_eq!(classify(b"ETAG"), FieldKind::ETag);
+        assert_eq!(classify(b"proxy-connection"), FieldKind::HopByHop);
+        assert_eq!(classify(b"Keep-Alive"), FieldKind::HopByHop);
+        assert_eq!(classify(b"x-cache-control"), FieldKind::Other);
+        assert_eq!(classify(b""), FieldKind::Other);
+        for name in ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"] {
+            assert!(classify(name.as_bytes()).is_hop_by_hop(), "{name}");
+        }
+    }
+
+    #[test]
+    fn rfc9110_5_6_2_tokens() {
+        assert!(is_token(b"Cache-Control"));
+        assert!(is_token(b"x!#$%&'*+-.^_`|~1"));
+        for bad in [&b""[..], b"a b", b"a:b", b"a\r", b"\xff", b"(x)", b"a\"b"] {
+            assert!(!is_token(bad));
+        }
+    }
+
+    #[test]
+    fn rfc9110_5_5_sanitize_replaces_cr_lf_nul_and_trims() {
+        assert_eq!(&*sanitize(b"  a\r\nb\0c "), b"a  b c");
+        assert!(matches!(sanitize(b"plain"), Cow::Borrowed(_)));
+        assert_eq!(&*sanitize(b"\r\n"), b"");
+    }
+
+    #[test]
+    fn rfc9110_5_6_1_list_members_skip_empty_and_respect_quotes() {
+        let m: Vec<_> = list_members(b" a , ,b,\"c, d\" ,, e\\,").collect();
+        assert_eq!(m, vec![&b"a"[..], b"b", b"\"c, d\"", b"e\\"]);
+        assert_eq!(list_members(b"\"unterminated, x").count(), 1);
+    }
+}

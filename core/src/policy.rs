@@ -1,0 +1,412 @@
+//! The policy: one stored exchange (request + response + when it happened), with every fact the
+//! rules need derived once at construction.
+
+use std::time::{Duration, SystemTime};
+
+use crate::date::{parse_http_date, unix_millis, year_of};
+use crate::directives::{directives, qualified_field_names, RequestDirectives, ResponseDirectives};
+use crate::error::{excerpt, Error, ErrorKind};
+use crate::explain::Reason;
+use crate::freshness::FreshnessSource;
+use crate::headers::{classify, is_token, list_members, sanitize, Arena, Field, FieldKind, HttpRequest, HttpResponse, Span};
+use crate::options::Options;
+use crate::{freshness, storable, vary};
+
+/// Everything a policy must keep: what serialization writes and reads back.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Stored {
+    pub options: Options,
+    /// When the request was sent, Unix milliseconds (RFC 9111 §4.2.3 `request_time`).
+    pub request_time: i64,
+    /// When the response was received, Unix milliseconds (`response_time`).
+    pub response_time: i64,
+    pub status: u16,
+    /// The original request carried Authorization (RFC 9111 §3.5).
+    pub request_authorized: bool,
+    /// The original request said no-store (RFC 9111 §5.2.1.5).
+    pub request_no_store: bool,
+    /// Marked stale by a mismatching HEAD response (RFC 9111 §4.3.5).
+    pub invalidated: bool,
+    pub arena: Arena,
+    pub method: Span,
+    pub url: Span,
+    /// The original request's Host, for origin-form targets.
+    pub host: Option<Span>,
+    /// Response field lines, minus those a cache must not store (RFC 9111 §3.1).
+    pub fields: Vec<Field>,
+    /// The request values of the fields the response's Vary names (RFC 9111 §4.1).
+    pub vary: Vec<vary::Selected>,
+}
+
+/// Facts derived from [`Stored`] once, so that each question is answered without re-parsing.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Derived {
+    pub cc: ResponseDirectives,
+    pub method: Method,
+    /// `date_value` (RFC 9111 §4.2.3) in Unix ms: the valid Date, or the response time.
+    pub date_value: i64,
+    /// A valid Date field is present.
+    pub has_valid_date: bool,
+    pub vary_star: bool,
+    pub has_set_cookie: bool,
+    pub etag: Option<Span>,
+    pub last_modified: Option<Span>,
+    pub content_length: Option<Span>,
+    pub not_storable: Option<Reason>,
+    /// Freshness lifetime in ms (RFC 9111 §4.2.1).
+    pub lifetime: i64,
+    pub source: FreshnessSource,
+    /// `corrected_initial_age` in ms (RFC 9111 §4.2.3).
+    pub initial_age: i64,
+    /// Serving stale is forbidden (RFC 9111 §4.2.4).
+    pub stale_forbidden: bool,
+}
+
+/// The methods the rules distinguish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Head,
+    Post,
+    Other,
+}
+
+impl Method {
+    pub fn of(m: &[u8]) -> Method {
+        match m {
+            b"GET" => Method::Get,
+            b"HEAD" => Method::Head,
+            b"POST" => Method::Post,
+            _ => Method::Other,
+        }
+    }
+}
+
+/// The caching policy of one stored response: whether it may be stored, whether it can answer a
+/// later request, how to revalidate it, and how to merge the answer.
+///
+/// A policy is immutable; revalidation produces a new one. It is `Send + Sync` and cheap to
+/// clone. Every time-dependent question takes the current time as an argument.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachePolicy {
+    pub(crate) stored: Stored,
+    pub(crate) derived: Derived,
+}
+
+impl CachePolicy {
+    /// Builds the policy of `response`, received for `request` at `response_time`.
+    ///
+    /// Errors when the method is not a token, the URL is empty or holds whitespace or control
+    /// characters, the status is outside 100–999, a header name is not a token, or an option
+    /// is out of range. Header values are never refused: CR, LF and NUL become spaces.
+    pub fn new(
+        request: &impl HttpRequest,
+        response: &impl HttpResponse,
+        options: &Options,
+        response_time: SystemTime,
+    ) -> Result<Self, Error> {
+        Self::with_request_time(request, response, options, response_time, response_time)
+    }
+
+    /// Like [`new`](Self::new), also knowing when the request was sent, which the age
+    /// calculation uses to account for the response delay (RFC 9111 §4.2.3).
+    pub fn with_request_time(
+        request: &impl HttpRequest,
+        response: &impl HttpResponse,
+        options: &Options,
+        request_time: SystemTime,
+        response_time: SystemTime,
+    ) -> Result<Self, Error> {
+        Self::build(request, response, options, unix_millis(request_time), unix_millis(response_time), None)
+    }
+
+    pub(crate) fn build(
+        request: &impl HttpRequest,
+        response: &impl HttpResponse,
+        options: &Options,
+        request_time: i64,
+        response_time: i64,
+        method_override: Option<&str>,
+    ) -> Result<Self, Error> {
+        options.validate()?;
+        let method = method_override.unwrap_or_else(|| request.method());
+        check_method(method)?;
+        let url = request.url();
+        check_url(&url)?;
+        let status = response.status();
+        check_status(status)?;
+
+        let mut arena = Arena::with_capacity(256);
+        let method_span = arena.push(method.as_bytes());
+        let url_span = arena.push(url.as_bytes());
+        let mut fields = Vec::with_capacity(16);
+        for (name, value) in response.header_lines() {
+            check_header_name(name)?;
+            let kind = classify(name);
+            if kind.is_hop_by_hop() && kind != FieldKind::Connection {
+                continue;
+            }
+            let name = arena.push(name);
+            let value = arena.push(&sanitize(value));
+            fields.push(Field { name, value, kind, served: true });
+        }
+        let mut cc = parse_response_directives(&arena, &fields);
+        if options.ignore_cargo_cult && cc.pre_check && cc.post_check {
+            drop_cargo_cult(&mut arena, &mut fields);
+            cc = parse_response_directives(&arena, &fields);
+        }
+        drop_unstored_fields(&mut arena, &mut fields, &cc, options.shared);
+
+        // The request: only what the rules read later is kept.
+        let mut host = None;
+        let mut request_authorized = false;
+        for (name, value) in request.header_lines() {
+            check_header_name(name)?;
+            match classify(name) {
+                FieldKind::Host if host.is_none() => host = Some(arena.push(&sanitize(value))),
+                FieldKind::Authorization => request_authorized = true,
+                _ => {}
+            }
+        }
+        let request_cc = RequestDirectives::parse(
+            lines_named(request, b"cache-control"),
+            lines_named(request, b"pragma"),
+        );
+        let vary = vary::select(&mut arena, &fields, request);
+
+        let stored = Stored {
+            options: *options,
+            request_time: request_time.min(response_time),
+            response_time,
+            status,
+            request_authorized,
+            request_no_store: request_cc.no_store,
+            invalidated: false,
+            arena,
+            method: method_span,
+            url: url_span,
+            host,
+            fields,
+            vary,
+        };
+        Ok(Self::from_stored(stored, cc))
+    }
+
+    /// Derives every fact from the stored state.
+    pub(crate) fn from_stored(stored: Stored, cc: ResponseDirectives) -> Self {
+        let a = &stored.arena;
+        let reference_year = year_of(stored.response_time);
+        let mut date = None;
+        let mut expires = None;
+        let mut last_modified = None;
+        let mut age_value = None;
+        let mut d = Derived {
+            cc,
+            method: Method::of(a.get(stored.method)),
+            date_value: stored.response_time,
+            has_valid_date: false,
+            vary_star: false,
+            has_set_cookie: false,
+            etag: None,
+            last_modified: None,
+            content_length: None,
+            not_storable: None,
+            lifetime: 0,
+            source: FreshnessSource::None,
+            initial_age: 0,
+            stale_forbidden: false,
+        };
+        for f in &stored.fields {
+            let v = a.get(f.value);
+            match f.kind {
+                FieldKind::Date if date.is_none() => date = Some(parse_http_date(v, reference_year)),
+                FieldKind::Expires if expires.is_none() => expires = Some(parse_http_date(v, reference_year)),
+                FieldKind::LastModified if d.last_modified.is_none() => {
+                    d.last_modified = Some(f.value);
+                    last_modified = parse_http_date(v, reference_year);
+                }
+                // RFC 9111 §5.1: the first member of a list-valued Age; an invalid one is ignored.
+                FieldKind::Age if age_value.is_none() => {
+                    age_value = Some(list_members(v).next().and_then(crate::directives::parse_delta_seconds))
+                }
+                FieldKind::ETag if d.etag.is_none() => d.etag = Some(f.value),
+                FieldKind::ContentLength if d.content_length.is_none() => d.content_length = Some(f.value),
+                FieldKind::SetCookie => d.has_set_cookie = true,
+                FieldKind::Vary => d.vary_star |= list_members(v).any(|m| m == b"*"),
+                _ => {}
+            }
+        }
+        let server_date = date.flatten();
+        d.has_valid_date = server_date.is_some();
+        if stored.options.trust_server_date {
+            if let Some(s) = server_date {
+                d.date_value = s.saturating_mul(1000);
+            }
+        }
+        d.not_storable = storable::check(&stored, &d);
+        let facts = freshness::Facts { expires, last_modified, age_value: age_value.flatten() };
+        freshness::derive(&stored, &mut d, &facts);
+        CachePolicy { stored, derived: d }
+    }
+
+    /// Whether the response may be stored at all (RFC 9111 §3). When false, neither the
+    /// request nor the response may be stored.
+    pub fn storable(&self) -> bool {
+        self.derived.not_storable.is_none()
+    }
+
+    /// Why the response may not be stored, or `None` when it may.
+    pub fn not_storable_reason(&self) -> Option<Reason> {
+        self.derived.not_storable
+    }
+
+    /// The status code of the stored response.
+    pub fn status(&self) -> u16 {
+        self.stored.status
+    }
+
+    /// The method of the request the response answered.
+    pub fn method(&self) -> &str {
+        self.stored.arena.str(self.stored.method)
+    }
+
+    /// The target URI of the request the response answered, as given.
+    pub fn url(&self) -> &str {
+        self.stored.arena.str(self.stored.url)
+    }
+
+    /// The options the policy was built with.
+    pub fn options(&self) -> &Options {
+        &self.stored.options
+    }
+
+    /// When the response was received.
+    pub fn response_time(&self) -> SystemTime {
+        crate::date::system_time(self.stored.response_time)
+    }
+
+    /// The response's `date_value` (RFC 9111 §4.2.3): its valid `Date`, or the time it was
+    /// received (also when `trust_server_date` is off).
+    pub fn date(&self) -> SystemTime {
+        crate::date::system_time(self.derived.date_value)
+    }
+
+    /// The stored response header lines, in order (hop-by-hop and other fields a cache must
+    /// not store already removed, RFC 9111 §3.1).
+    pub fn stored_headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        let a = &self.stored.arena;
+        self.stored.fields.iter().map(move |f| (a.str(f.name), a.get(f.value)))
+    }
+
+    /// The parsed response Cache-Control directives.
+    pub fn response_directives(&self) -> &ResponseDirectives {
+        &self.derived.cc
+    }
+
+    pub(crate) fn field_value(&self, span: Option<Span>) -> Option<&[u8]> {
+        span.map(|s| self.stored.arena.get(s))
+    }
+}
+
+pub(crate) fn ms_to_duration(ms: i64) -> Duration {
+    Duration::from_millis(ms.max(0) as u64)
+}
+
+/// The values of a request's lines with this (lower-case) name.
+pub(crate) fn lines_named<'r>(request: &'r impl HttpRequest, name: &'static [u8]) -> impl Iterator<Item = &'r [u8]> + 'r {
+    request.header_lines().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+}
+
+fn parse_response_directives(arena: &Arena, fields: &[Field]) -> ResponseDirectives {
+    ResponseDirectives::parse(
+        fields.iter().filter(|f| f.kind == FieldKind::CacheControl).map(|f| arena.get(f.value)),
+        fields.iter().filter(|f| f.kind == FieldKind::Pragma).map(|f| arena.get(f.value)),
+    )
+}
+
+/// `ignore_cargo_cult`: with pre-check and post-check present, the response's no-cache,
+/// no-store and must-revalidate are dropped, as are Expires and Pragma; the remaining
+/// directives become one Cache-Control line.
+fn drop_cargo_cult(arena: &mut Arena, fields: &mut Vec<Field>) {
+    const DROPPED: [&str; 5] = ["pre-check", "post-check", "no-cache", "no-store", "must-revalidate"];
+    let mut line = Vec::new();
+    for f in fields.iter().filter(|f| f.kind == FieldKind::CacheControl) {
+        for d in directives(arena.get(f.value)) {
+            if !DROPPED.iter().any(|x| x.as_bytes().eq_ignore_ascii_case(d.name)) {
+                if !line.is_empty() {
+                    line.extend_from_slice(b", ");
+                }
+                line.extend_from_slice(d.text);
+            }
+        }
+    }
+    let mut seen_cc = false;
+    fields.retain(|f| match f.kind {
+        FieldKind::CacheControl => !std::mem::replace(&mut seen_cc, true),
+        FieldKind::Expires | FieldKind::Pragma => false,
+        _ => true,
+    });
+    if line.is_empty() {
+        fields.retain(|f| f.kind != FieldKind::CacheControl);
+    } else if let Some(f) = fields.iter_mut().find(|f| f.kind == FieldKind::CacheControl) {
+        f.value = arena.push(&line);
+    }
+}
+
+/// RFC 9111 §3.1: fields listed in Connection are not stored, nor (in a shared cache) fields
+/// named by a qualified `private`; fields named by a qualified `no-cache` are stored but not
+/// served without revalidation.
+fn drop_unstored_fields(arena: &mut Arena, fields: &mut Vec<Field>, cc: &ResponseDirectives, shared: bool) {
+    let has_connection = fields.iter().any(|f| f.kind == FieldKind::Connection);
+    if !has_connection && !cc.no_cache_fields && !(shared && cc.private_fields) {
+        return;
+    }
+    let connection_listed: Vec<Vec<u8>> = fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Connection)
+        .flat_map(|f| list_members(arena.get(f.value)).map(|m| m.to_ascii_lowercase()).collect::<Vec<_>>())
+        .collect();
+    let cc_lines = || fields.iter().filter(|f| f.kind == FieldKind::CacheControl).map(|f| arena.get(f.value));
+    let private = if shared && cc.private_fields { qualified_field_names(cc_lines(), "private") } else { Vec::new() };
+    let no_cache = if cc.no_cache_fields { qualified_field_names(cc_lines(), "no-cache") } else { Vec::new() };
+    let named = |list: &[Vec<u8>], name: &[u8]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
+    fields.retain(|f| {
+        let name = arena.get(f.name);
+        f.kind != FieldKind::Connection && !named(&connection_listed, name) && !named(&private, name)
+    });
+    for f in fields.iter_mut() {
+        f.served = !named(&no_cache, arena.get(f.name));
+    }
+}
+
+pub(crate) fn check_method(method: &str) -> Result<(), Error> {
+    if is_token(method.as_bytes()) {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::InvalidMethod, format!("invalid method {:?}: must be a token (RFC 9110 §9.1)", excerpt(method.as_bytes()))))
+    }
+}
+
+pub(crate) fn check_url(url: &str) -> Result<(), Error> {
+    if crate::uri::is_valid_url(url) {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::InvalidUrl, format!("invalid url {:?}: empty, or holds whitespace or control characters", excerpt(url.as_bytes()))))
+    }
+}
+
+pub(crate) fn check_status(status: u16) -> Result<(), Error> {
+    if (100..=999).contains(&status) {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::InvalidStatus, format!("invalid status {status}: must be 100-999 (RFC 9110 §15)")))
+    }
+}
+
+pub(crate) fn check_header_name(name: &[u8]) -> Result<(), Error> {
+    if is_token(name) {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::InvalidHeaderName, format!("invalid header name {:?}: must be a token (RFC 9110 §5.1)", excerpt(name))))
+    }
+}

@@ -1,0 +1,283 @@
+//! Revalidation: the conditional request (RFC 9111 §4.3.1) and merging the answer
+//! (§4.3.3, §4.3.4, §4.3.5; RFC 5861 §4 stale-if-error).
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use crate::date::unix_millis;
+use crate::directives::RequestDirectives;
+use crate::error::Error;
+use crate::headers::{classify, is_token, list_members, sanitize, FieldKind, HeaderList, HttpRequest, HttpResponse};
+use crate::policy::{lines_named, CachePolicy, Method};
+
+/// How the answer to a revalidation request was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum RevalidationOutcome {
+    /// A 304 (or a HEAD 200) matched the stored response and freshened it (§4.3.4, §4.3.5).
+    NotModified,
+    /// A new response replaces the stored one.
+    Modified,
+    /// A 304 that does not match the stored response: repeat the request unconditionally (§4.3.4).
+    NotMatched,
+    /// A HEAD response showed the stored response is out of date; it is now stale (§4.3.5).
+    HeadMismatch,
+    /// An error or no answer, within stale-if-error: keep serving the stored response (RFC 5861 §4).
+    StaleIfError,
+    /// No answer and the stored response may not be served stale.
+    Failed,
+}
+
+/// The result of [`CachePolicy::revalidated_policy`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revalidation {
+    /// The policy to keep from now on.
+    pub policy: CachePolicy,
+    /// True when the stored body can no longer be used: use the new response's body, or
+    /// repeat the request without conditionals.
+    pub modified: bool,
+    /// True when the answer was matched to the stored response (or it is kept on error).
+    pub matches: bool,
+    /// What happened.
+    pub outcome: RevalidationOutcome,
+}
+
+/// Fields a 304 or HEAD response does not update (RFC 9111 §3.2): those describing the stored
+/// body as received.
+fn never_updated(kind: FieldKind) -> bool {
+    kind.is_hop_by_hop()
+        || matches!(kind, FieldKind::ContentLength | FieldKind::ContentEncoding | FieldKind::ContentRange)
+}
+
+fn is_weak(etag: &[u8]) -> bool {
+    etag.starts_with(b"W/")
+}
+
+fn opaque(etag: &[u8]) -> &[u8] {
+    etag.strip_prefix(b"W/").unwrap_or(etag)
+}
+
+impl CachePolicy {
+    /// The request headers to send to the origin for `request` at `now` (RFC 9111 §4.3.1):
+    /// the request's fields minus hop-by-hop ones and If-Range, with the stored validators
+    /// (If-None-Match, If-Modified-Since) when the stored response can answer the request;
+    /// without any If-None-Match / If-Modified-Since when it cannot.
+    pub fn revalidation_headers<'a>(&'a self, request: &'a impl HttpRequest, now: SystemTime) -> HeaderList<'a> {
+        self.revalidation_headers_at(request, unix_millis(now))
+    }
+
+    pub(crate) fn revalidation_headers_at<'a>(&'a self, request: &'a impl HttpRequest, _now: i64) -> HeaderList<'a> {
+        let usable = self.unusable_reason(request).is_none();
+        let etag = self.field_value(self.derived.etag).filter(|_| usable);
+        let get_or_head = matches!(Method::of(request.method().as_bytes()), Method::Get | Method::Head);
+        let last_modified = self.field_value(self.derived.last_modified).filter(|_| usable && get_or_head);
+        let connection_listed = |name: &[u8]| {
+            lines_named(request, b"connection").any(|v| list_members(v).any(|m| m.eq_ignore_ascii_case(name)))
+        };
+        let mut out: HeaderList<'a> = Vec::with_capacity(12);
+        let mut if_none_match: Option<usize> = None;
+        let mut if_modified_since_placed = false;
+        for (name, value) in request.header_lines() {
+            // A field that cannot be forwarded safely (its name is not a token) is dropped.
+            let Ok(name_str) = std::str::from_utf8(name) else { continue };
+            if !is_token(name) {
+                continue;
+            }
+            match classify(name) {
+                kind if kind.is_hop_by_hop() => continue,
+                FieldKind::IfRange => continue,
+                FieldKind::IfModifiedSince if !usable => continue,
+                FieldKind::IfModifiedSince if last_modified.is_some() => {
+                    // Our Last-Modified replaces the client's date, in place (§4.3.1).
+                    if !std::mem::replace(&mut if_modified_since_placed, true) {
+                        out.push((name_str, Cow::Borrowed(last_modified.unwrap_or_default())));
+                    }
+                    continue;
+                }
+                FieldKind::IfNoneMatch if !usable => continue,
+                FieldKind::IfNoneMatch if etag.is_some() => {
+                    // The client's entity-tags and ours go in one list (RFC 9110 §5.3).
+                    match if_none_match {
+                        Some(i) => {
+                            let mut v = out[i].1.to_vec();
+                            v.extend_from_slice(b", ");
+                            v.extend_from_slice(&sanitize(value));
+                            out[i].1 = Cow::Owned(v);
+                        }
+                        None => {
+                            if_none_match = Some(out.len());
+                            out.push((name_str, sanitize(value)));
+                        }
+                    }
+                    continue;
+                }
+                _ if connection_listed(name) => continue,
+                _ => {}
+            }
+            out.push((name_str, sanitize(value)));
+        }
+        if let Some(etag) = etag {
+            match if_none_match {
+                Some(i) => {
+                    let existing = &out[i].1;
+                    let star = existing.as_ref() == b"*";
+                    if !star && !list_members(existing).any(|m| m == etag) {
+                        let mut v = existing.to_vec();
+                        v.extend_from_slice(b", ");
+                        v.extend_from_slice(etag);
+                        out[i].1 = Cow::Owned(v);
+                    }
+                }
+                None => out.push(("if-none-match", Cow::Borrowed(etag))),
+            }
+        }
+        if let (Some(lm), false) = (last_modified, if_modified_since_placed) {
+            out.push(("if-modified-since", Cow::Borrowed(lm)));
+        }
+        out
+    }
+
+    /// Merges the origin's answer to a revalidation request (RFC 9111 §4.3.3–§4.3.5).
+    ///
+    /// `response` is `None` when no answer came (connection failure, timeout). A 5xx error or
+    /// no answer keeps the stored response while stale-if-error allows (RFC 5861 §4). A 304
+    /// matched to the stored response by its validators freshens it; one that is not matched
+    /// asks for an unconditional request. A 200 to a HEAD request freshens or invalidates the
+    /// stored GET response (§4.3.5). Any other response replaces the stored one.
+    ///
+    /// Errors only when the new response itself is invalid (see [`CachePolicy::new`]).
+    pub fn revalidated_policy<R: HttpResponse>(
+        &self,
+        request: &impl HttpRequest,
+        response: Option<&R>,
+        now: SystemTime,
+    ) -> Result<Revalidation, Error> {
+        let now = unix_millis(now);
+        let keep = |modified, matches, outcome| Revalidation { policy: self.clone(), modified, matches, outcome };
+        let is_error = response.map_or(true, |r| matches!(r.status(), 500 | 502 | 503 | 504));
+        if is_error && self.stale_if_error_allows(request, now) {
+            return Ok(keep(false, true, RevalidationOutcome::StaleIfError));
+        }
+        let Some(response) = response else {
+            return Ok(keep(true, false, RevalidationOutcome::Failed));
+        };
+        let options = &self.stored.options;
+        let head_freshening = response.status() == 200
+            && request.method() == "HEAD"
+            && self.derived.method == Method::Get
+            && self.unusable_reason(request).is_none();
+        if response.status() == 304 || head_freshening {
+            let matched = if head_freshening { self.head_matches(response) } else { self.not_modified_matches(response) };
+            if !matched {
+                if head_freshening {
+                    let mut stale = self.clone();
+                    stale.stored.invalidated = true;
+                    stale.derived.lifetime = 0;
+                    return Ok(Revalidation { policy: stale, modified: true, matches: false, outcome: RevalidationOutcome::HeadMismatch });
+                }
+                return Ok(keep(true, false, RevalidationOutcome::NotMatched));
+            }
+            let merged = self.merge_headers(response);
+            let response = crate::headers::Response { status: self.stored.status, headers: &merged[..] };
+            let policy = CachePolicy::build(request, &response, options, now, now, Some(self.method()))?;
+            return Ok(Revalidation { policy, modified: false, matches: true, outcome: RevalidationOutcome::NotModified });
+        }
+        let policy = CachePolicy::build(request, response, options, now, now, None)?;
+        Ok(Revalidation { policy, modified: true, matches: false, outcome: RevalidationOutcome::Modified })
+    }
+
+    /// RFC 5861 §4 with RFC 9111 §4.2.4: on an error, the stored response may still be served
+    /// while fresh, or while stale within stale-if-error (the response's or the request's)
+    /// unless stale serving is forbidden.
+    pub(crate) fn stale_if_error_allows(&self, request: &impl HttpRequest, now: i64) -> bool {
+        let d = &self.derived;
+        if d.not_storable.is_some() || d.cc.no_cache {
+            return false;
+        }
+        let age = self.age_ms(now);
+        if age < d.lifetime {
+            return true;
+        }
+        if d.stale_forbidden {
+            return false;
+        }
+        let rd = RequestDirectives::parse(lines_named(request, b"cache-control"), lines_named(request, b"pragma"));
+        let window = d.cc.stale_if_error.seconds().unwrap_or(0).max(rd.stale_if_error.unwrap_or(0));
+        age < d.lifetime + i64::from(window) * 1000
+    }
+
+    /// RFC 9111 §4.3.4: whether a 304 identifies the stored response.
+    fn not_modified_matches(&self, response: &impl HttpResponse) -> bool {
+        let first = |kind| response.header_lines().find(|(n, _)| classify(n) == kind).map(|(_, v)| crate::headers::trim_ows(v));
+        let stored_etag = self.field_value(self.derived.etag);
+        let stored_lm = self.field_value(self.derived.last_modified);
+        if let Some(new_etag) = first(FieldKind::ETag) {
+            return match stored_etag {
+                // A strong validator must match strongly; a weak one weakly (RFC 9110 §8.8.3.2).
+                Some(old) if !is_weak(new_etag) => !is_weak(old) && old == new_etag,
+                Some(old) => opaque(old) == opaque(new_etag),
+                None => false,
+            };
+        }
+        if let Some(new_lm) = first(FieldKind::LastModified) {
+            return stored_lm.is_some_and(|old| same_date(old, new_lm));
+        }
+        stored_etag.is_none() && stored_lm.is_none()
+    }
+
+    /// RFC 9111 §4.3.5: a HEAD response's validators and Content-Length (those present) match.
+    fn head_matches(&self, response: &impl HttpResponse) -> bool {
+        let stored = |span| self.field_value(span);
+        response.header_lines().all(|(n, v)| {
+            let v = crate::headers::trim_ows(v);
+            match classify(n) {
+                FieldKind::ETag => stored(self.derived.etag) == Some(v),
+                FieldKind::LastModified => stored(self.derived.last_modified).is_some_and(|old| same_date(old, v)),
+                FieldKind::ContentLength => stored(self.derived.content_length) == Some(v),
+                _ => true,
+            }
+        })
+    }
+
+    /// The stored fields updated with a 304's or HEAD response's fields (RFC 9111 §3.2).
+    fn merge_headers<'a>(&'a self, response: &'a impl HttpResponse) -> Vec<(&'a [u8], Cow<'a, [u8]>)> {
+        let a = &self.stored.arena;
+        let connection_listed: Vec<&[u8]> = response
+            .header_lines()
+            .filter(|(n, _)| classify(n) == FieldKind::Connection)
+            .flat_map(|(_, v)| list_members(v))
+            .collect();
+        let updates: Vec<(&[u8], &[u8])> = response
+            .header_lines()
+            .filter(|(n, _)| !never_updated(classify(n)) && !connection_listed.iter().any(|c| c.eq_ignore_ascii_case(n)))
+            .collect();
+        let updated = |name: &[u8]| updates.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let mut merged: Vec<(&[u8], Cow<'a, [u8]>)> = Vec::with_capacity(self.stored.fields.len() + updates.len());
+        let mut done: Vec<&[u8]> = Vec::new();
+        for f in &self.stored.fields {
+            let name = a.get(f.name);
+            if updated(name) {
+                if !done.iter().any(|d| d.eq_ignore_ascii_case(name)) {
+                    done.push(name);
+                    merged.extend(updates.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|&(n, v)| (n, Cow::Borrowed(v))));
+                }
+            } else if !matches!(f.kind, FieldKind::Date | FieldKind::Age) {
+                // The stored Date and Age described the old exchange.
+                merged.push((name, Cow::Borrowed(a.get(f.value))));
+            }
+        }
+        for &(n, v) in &updates {
+            if !done.iter().any(|d| d.eq_ignore_ascii_case(n)) && !self.stored.fields.iter().any(|f| a.get(f.name).eq_ignore_ascii_case(n)) {
+                merged.push((n, Cow::Borrowed(v)));
+            }
+        }
+        merged
+    }
+}
+
+/// Two Last-Modified values name the same time (or are the same text).
+fn same_date(a: &[u8], b: &[u8]) -> bool {
+    let parse = |v| crate::date::parse_http_date(v, 2000);
+    crate::headers::trim_ows(a) == crate::headers::trim_ows(b) || matches!((parse(a), parse(b)), (Some(x), Some(y)) if x == y)
+}

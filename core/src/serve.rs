@@ -1,0 +1,214 @@
+//! Serving a stored response to a new request (RFC 9111 §4, §4.2.4, §5.2.1; RFC 5861 §3) and
+//! the header fields to serve it with (§3.1, §5.1).
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use crate::date::{format_http_date, unix_millis};
+use crate::directives::{MaxStale, RequestDirectives};
+use crate::explain::Reason;
+use crate::headers::{FieldKind, HeaderList, HttpRequest};
+use crate::policy::{lines_named, CachePolicy, Method};
+use crate::uri::Target;
+use crate::vary;
+
+/// What a cache should do with a new request, given this stored response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Decision {
+    /// Serve the stored response: it is fresh (RFC 9111 §4.2).
+    Fresh,
+    /// Serve the stored response although stale: the request's max-stale allows it (§4.2.4).
+    Stale,
+    /// Serve the stale response now and revalidate in the background (RFC 5861 §3).
+    StaleWhileRevalidate,
+    /// Send the conditional request first (§4.3.1); serve according to the answer.
+    Revalidate,
+    /// The stored response cannot answer this request; forward it.
+    NoMatch,
+    /// The request said only-if-cached and nothing stored can answer: reply 504 (§5.2.1.7).
+    GatewayTimeout,
+}
+
+impl Decision {
+    /// A stable code: `fresh`, `stale`, `stale_while_revalidate`, `revalidate`, `no_match`,
+    /// `gateway_timeout`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Decision::Fresh => "fresh",
+            Decision::Stale => "stale",
+            Decision::StaleWhileRevalidate => "stale_while_revalidate",
+            Decision::Revalidate => "revalidate",
+            Decision::NoMatch => "no_match",
+            Decision::GatewayTimeout => "gateway_timeout",
+        }
+    }
+
+    /// Whether the stored response is served to the client now.
+    pub fn serves_stored(self) -> bool {
+        matches!(self, Decision::Fresh | Decision::Stale | Decision::StaleWhileRevalidate)
+    }
+
+    /// Whether a request goes to the origin (now, or in the background).
+    pub fn contacts_origin(self) -> bool {
+        matches!(self, Decision::StaleWhileRevalidate | Decision::Revalidate | Decision::NoMatch)
+    }
+}
+
+/// The whole answer for a new request: the decision, its reason, and the header lists to use.
+#[derive(Debug, Clone, Copy)]
+pub struct Evaluation<'a, Q: HttpRequest> {
+    policy: &'a CachePolicy,
+    request: &'a Q,
+    now: i64,
+    decision: Decision,
+    reason: Option<Reason>,
+}
+
+impl<'a, Q: HttpRequest> Evaluation<'a, Q> {
+    /// What to do.
+    pub fn decision(&self) -> Decision {
+        self.decision
+    }
+
+    /// Why, for every decision but a plain fresh hit.
+    pub fn reason(&self) -> Option<Reason> {
+        self.reason
+    }
+
+    /// The headers to serve the stored response with, when the decision serves it.
+    pub fn response_headers(&self) -> Option<HeaderList<'a>> {
+        self.decision.serves_stored().then(|| self.policy.response_headers_at(self.now))
+    }
+
+    /// The request headers to send to the origin, when the decision contacts it: conditional
+    /// for revalidation, plain for a forwarded request (RFC 9111 §4.3.1).
+    pub fn revalidation_headers(&self) -> Option<HeaderList<'a>> {
+        self.decision.contacts_origin().then(|| self.policy.revalidation_headers_at(self.request, self.now))
+    }
+}
+
+impl CachePolicy {
+    /// Decides how to answer `request` at `now` with this stored response (RFC 9111 §4).
+    pub fn evaluate<'a, Q: HttpRequest>(&'a self, request: &'a Q, now: SystemTime) -> Evaluation<'a, Q> {
+        let now = unix_millis(now);
+        let rd = RequestDirectives::parse(lines_named(request, b"cache-control"), lines_named(request, b"pragma"));
+        let (mut decision, mut reason) = match self.unusable_reason(request) {
+            Some(r) => (Decision::NoMatch, Some(r)),
+            None => self.freshness_decision(&rd, now),
+        };
+        if rd.only_if_cached && !decision.serves_stored() {
+            (decision, reason) = (Decision::GatewayTimeout, Some(Reason::OnlyIfCached));
+        }
+        Evaluation { policy: self, request, now, decision, reason }
+    }
+
+    /// True when the stored response can be served for `request` at `now` without contacting
+    /// the origin (decision [`Fresh`](Decision::Fresh) or [`Stale`](Decision::Stale)).
+    pub fn satisfies_without_revalidation(&self, request: &impl HttpRequest, now: SystemTime) -> bool {
+        matches!(self.evaluate(request, now).decision, Decision::Fresh | Decision::Stale)
+    }
+
+    /// The headers to serve the stored response with at `now` (RFC 9111 §3.1, §5.1): hop-by-hop
+    /// and Connection-listed fields removed, fields of a qualified `no-cache` removed, `Age`
+    /// updated, `Date` added when the response had none.
+    pub fn response_headers(&self, now: SystemTime) -> HeaderList<'_> {
+        self.response_headers_at(unix_millis(now))
+    }
+
+    /// Whether the stored response is usable for `request` at all (RFC 9111 §4): the reason
+    /// when it is not.
+    pub(crate) fn unusable_reason(&self, request: &impl HttpRequest) -> Option<Reason> {
+        if self.derived.not_storable.is_some() {
+            return Some(Reason::NotStorable);
+        }
+        let a = &self.stored.arena;
+        let method = Method::of(request.method().as_bytes());
+        let method_ok = match self.derived.method {
+            // A stored GET response serves HEAD too; a POST response with Content-Location
+            // serves later GET and HEAD (RFC 9110 §9.3.3).
+            Method::Get | Method::Post => matches!(method, Method::Get | Method::Head),
+            Method::Head => method == Method::Head,
+            Method::Other => false,
+        };
+        if !method_ok {
+            return Some(Reason::MethodMismatch);
+        }
+        let stored_target = Target::parse(a.str(self.stored.url), self.stored.host.map(|h| a.str(h)));
+        let url = request.url();
+        let host = lines_named(request, b"host").next().and_then(|h| std::str::from_utf8(h).ok());
+        if !Target::parse(&url, host).matches(&stored_target) {
+            return Some(Reason::UrlMismatch);
+        }
+        if !vary::matches(a, &self.stored.vary, request) {
+            return Some(Reason::VaryMismatch);
+        }
+        None
+    }
+
+    /// RFC 9111 §4.2.4 and §5.2.1, for a request the stored response matches.
+    fn freshness_decision(&self, rd: &RequestDirectives, now: i64) -> (Decision, Option<Reason>) {
+        let d = &self.derived;
+        let age = self.age_ms(now);
+        let lifetime = d.lifetime;
+        if rd.no_cache {
+            return (Decision::Revalidate, Some(Reason::RequestNoCache));
+        }
+        if d.cc.no_cache {
+            return (Decision::Revalidate, Some(Reason::ResponseNoCache));
+        }
+        if rd.max_age.is_some_and(|max| age > i64::from(max) * 1000) {
+            return (Decision::Revalidate, Some(Reason::RequestMaxAge));
+        }
+        if rd.min_fresh.is_some_and(|min| lifetime - age < i64::from(min) * 1000) {
+            return (Decision::Revalidate, Some(Reason::RequestMinFresh));
+        }
+        if age < lifetime {
+            return (Decision::Fresh, None);
+        }
+        let staleness = age - lifetime;
+        let max_stale_ok = match rd.max_stale {
+            MaxStale::Absent => false,
+            MaxStale::Any => true,
+            MaxStale::Seconds(s) => staleness <= i64::from(s) * 1000,
+        };
+        let swr = i64::from(d.cc.stale_while_revalidate.seconds().unwrap_or(0)) * 1000;
+        let swr_ok = staleness < swr;
+        match (d.stale_forbidden, max_stale_ok, swr_ok) {
+            (false, true, _) => (Decision::Stale, Some(Reason::MaxStale)),
+            (false, false, true) => (Decision::StaleWhileRevalidate, Some(Reason::StaleWhileRevalidate)),
+            (true, true, _) | (true, _, true) => (Decision::Revalidate, Some(Reason::StaleForbidden)),
+            _ => (Decision::Revalidate, Some(Reason::Stale)),
+        }
+    }
+
+    pub(crate) fn response_headers_at(&self, now: i64) -> HeaderList<'_> {
+        let a = &self.stored.arena;
+        let age_secs = (self.age_ms(now) + 500) / 1000;
+        let age = Cow::Owned(age_secs.to_string().into_bytes());
+        let mut age = Some(age);
+        let mut out: HeaderList<'_> = Vec::with_capacity(self.stored.fields.len() + 2);
+        for f in self.stored.fields.iter().filter(|f| f.served) {
+            match f.kind {
+                FieldKind::Age => {
+                    if let Some(age) = age.take() {
+                        out.push((a.str(f.name), age));
+                    }
+                }
+                // An invalid Date is not passed on; a valid one is added below instead.
+                FieldKind::Date if !self.derived.has_valid_date => {}
+                _ => out.push((a.str(f.name), Cow::Borrowed(a.get(f.value)))),
+            }
+        }
+        if !self.derived.has_valid_date {
+            // RFC 9110 §6.6.1: a cache adds the Date of reception to a response without one.
+            let date = format_http_date(self.stored.response_time.div_euclid(1000));
+            out.push(("date", Cow::Owned(date.into_bytes())));
+        }
+        if let Some(age) = age {
+            out.push(("age", age));
+        }
+        out
+    }
+}
