@@ -129,3 +129,30 @@ impl CachePolicy {
         self.derived.initial_age + (now_ms - self.stored.response_time).max(0)
     }
 }
+
+impl CachePolicy {
+    /// How long a store should keep the entry from `now`: until the end of its freshness plus
+    /// the longer of its stale-while-revalidate and stale-if-error windows (RFC 5861), during
+    /// which it can still be served. 0 for a response that is not storable.
+    pub fn retention(&self, now: SystemTime) -> Duration {
+        if self.derived.not_storable.is_some() {
+            return Duration::ZERO;
+        }
+        let cc = &self.derived.cc;
+        let extra = if self.derived.stale_forbidden {
+            0
+        } else {
+            cc.stale_while_revalidate.seconds().unwrap_or(0).max(cc.stale_if_error.seconds().unwrap_or(0))
+        };
+        ms_to_duration(self.derived.lifetime + i64::from(extra) * 1000 - self.age_ms(unix_millis(now)))
+    }
+
+    /// Whether, at `now`, the response is within its stale-while-revalidate window (or still
+    /// fresh) and that directive may be used (RFC 5861 §3; not when stale serving is forbidden,
+    /// RFC 9111 §4.2.4).
+    pub fn within_stale_while_revalidate(&self, now: SystemTime) -> bool {
+        let d = &self.derived;
+        let swr = i64::from(d.cc.stale_while_revalidate.seconds().unwrap_or(0)) * 1000;
+        d.not_storable.is_none() && !d.stale_forbidden && swr > 0 && self.age_ms(unix_millis(now)) < d.lifetime + swr
+    }
+}

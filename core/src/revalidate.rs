@@ -187,9 +187,14 @@ impl CachePolicy {
         Ok(Revalidation { policy, modified: true, matches: false, outcome: RevalidationOutcome::Modified })
     }
 
-    /// RFC 5861 §4 with RFC 9111 §4.2.4: on an error, the stored response may still be served
-    /// while fresh, or while stale within stale-if-error (the response's or the request's)
-    /// unless stale serving is forbidden.
+    /// Whether, when the origin answers `request` with an error (500, 502, 503, 504) or not at
+    /// all, the stored response may be served instead at `now` (RFC 5861 §4 with RFC 9111
+    /// §4.2.4): while fresh, or while stale within stale-if-error (the response's or the
+    /// request's) unless stale serving is forbidden; never under response `no-cache`.
+    pub fn within_stale_if_error(&self, request: &impl HttpRequest, now: SystemTime) -> bool {
+        self.stale_if_error_allows(request, unix_millis(now))
+    }
+
     pub(crate) fn stale_if_error_allows(&self, request: &impl HttpRequest, now: i64) -> bool {
         let d = &self.derived;
         if d.not_storable.is_some() || d.cc.no_cache {

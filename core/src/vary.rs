@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(norm(&["gzip,deflate"]), "gzip,deflate");
         assert_eq!(norm(&[" gzip ,  deflate "]), "gzip,deflate");
         assert_eq!(norm(&["gzip", "deflate"]), "gzip,deflate");
-        assert_eq!(norm(&["Mozilla/5.0   (X11;\tLinux)"]), "Mozilla/5.0 (X11;\tLinux)");
+        assert_eq!(norm(&["Mozilla/5.0   (X11;\tLinux)"]), "Mozilla/5.0 (X11; Linux)");
         assert_eq!(norm(&["a\t \tb"]), "a b");
         assert_eq!(norm(&["\"x  , y\"  ,z"]), "\"x  , y\",z");
         assert_eq!(norm(&[""]), "");

@@ -1,0 +1,23 @@
+# The two commands (see README.md):
+#   make demo   - the engine explaining the shipped example exchanges
+#   make test   - build everything and run every test suite (Rust, C, Python, Node)
+.PHONY: demo test test-rust test-c test-python test-node
+
+demo:
+	cargo run -q --release -p cachepolicy-cli -- explain examples/*.http
+
+test: test-rust test-c test-python test-node
+
+test-rust:
+	cargo test --workspace --exclude cachepolicy-python --exclude cachepolicy-node
+	cargo clippy --workspace --exclude cachepolicy-python --exclude cachepolicy-node --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p cachepolicy
+
+test-c:
+	bash tests/c/run.sh
+
+test-python:
+	bash python/run-tests.sh
+
+test-node:
+	bash node/run-tests.sh
