@@ -101,18 +101,28 @@ fn time_of_day(s: &[u8]) -> Option<i64> {
     (h < 24 && m < 60 && sec <= 60).then_some(h * 3600 + m * 60 + sec)
 }
 
-const MONTHS: [&[u8; 3]; 12] =
-    [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
-const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
 const LONG_DAYS: [&[u8]; 7] =
     [b"Monday", b"Tuesday", b"Wednesday", b"Thursday", b"Friday", b"Saturday", b"Sunday"];
 
+/// Three letters, case-folded, as one number for a single `match`.
+fn key3(s: &[u8]) -> u32 {
+    u32::from(s[0] | 0x20) << 16 | u32::from(s[1] | 0x20) << 8 | u32::from(s[2] | 0x20)
+}
+
+const fn k(s: &[u8; 3]) -> u32 {
+    (s[0] as u32) << 16 | (s[1] as u32) << 8 | s[2] as u32
+}
+
 fn month(s: &[u8]) -> Option<i64> {
-    MONTHS.iter().position(|m| m.eq_ignore_ascii_case(s)).map(|i| i as i64 + 1)
+    const KEYS: [u32; 12] = [k(b"jan"), k(b"feb"), k(b"mar"), k(b"apr"), k(b"may"), k(b"jun"), k(b"jul"), k(b"aug"), k(b"sep"), k(b"oct"), k(b"nov"), k(b"dec")];
+    let key = key3(s);
+    KEYS.iter().position(|&m| m == key).filter(|_| s.iter().all(u8::is_ascii_alphabetic)).map(|i| i as i64 + 1)
 }
 
 fn weekday_short(s: &[u8]) -> Option<()> {
-    DAYS.iter().any(|d| d.eq_ignore_ascii_case(s)).then_some(())
+    const KEYS: [u32; 7] = [k(b"mon"), k(b"tue"), k(b"wed"), k(b"thu"), k(b"fri"), k(b"sat"), k(b"sun")];
+    let key = key3(s);
+    (KEYS.contains(&key) && s.iter().all(u8::is_ascii_alphabetic)).then_some(())
 }
 
 fn is_weekday_long(s: &[u8]) -> bool {

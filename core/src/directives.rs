@@ -124,45 +124,48 @@ impl ResponseDirectives {
     }
 
     fn apply(&mut self, name: &[u8], arg: Option<&[u8]>) {
-        let is = |n: &str| n.as_bytes().eq_ignore_ascii_case(name);
-        if is("max-age") {
-            self.max_age = self.max_age.merge(arg);
-        } else if is("s-maxage") {
-            self.s_maxage = self.s_maxage.merge(arg);
-        } else if is("stale-while-revalidate") {
-            self.stale_while_revalidate = self.stale_while_revalidate.merge(arg);
-        } else if is("stale-if-error") {
-            self.stale_if_error = self.stale_if_error.merge(arg);
-        } else if is("no-store") {
-            self.no_store = true;
-        } else if is("no-cache") {
-            match arg.filter(|a| list_members(a).next().is_some()) {
-                Some(_) => self.no_cache_fields = true,
-                None => self.no_cache = true,
-            }
-        } else if is("private") {
-            match arg.filter(|a| list_members(a).next().is_some()) {
-                Some(_) => self.private_fields = true,
-                None => self.private = true,
-            }
-        } else if is("public") {
-            self.public = true;
-        } else if is("must-revalidate") {
-            self.must_revalidate = true;
-        } else if is("proxy-revalidate") {
-            self.proxy_revalidate = true;
-        } else if is("must-understand") {
-            self.must_understand = true;
-        } else if is("no-transform") {
-            self.no_transform = true;
-        } else if is("immutable") {
-            self.immutable = true;
-        } else if is("pre-check") {
-            self.pre_check = true;
-        } else if is("post-check") {
-            self.post_check = true;
+        let Some(directive) = known_response_directive(name) else { return };
+        let qualified = || arg.is_some_and(|a| list_members(a).next().is_some());
+        match directive {
+            "max-age" => self.max_age = self.max_age.merge(arg),
+            "s-maxage" => self.s_maxage = self.s_maxage.merge(arg),
+            "stale-while-revalidate" => self.stale_while_revalidate = self.stale_while_revalidate.merge(arg),
+            "stale-if-error" => self.stale_if_error = self.stale_if_error.merge(arg),
+            "no-store" => self.no_store = true,
+            "no-cache" if qualified() => self.no_cache_fields = true,
+            "no-cache" => self.no_cache = true,
+            "private" if qualified() => self.private_fields = true,
+            "private" => self.private = true,
+            "public" => self.public = true,
+            "must-revalidate" => self.must_revalidate = true,
+            "proxy-revalidate" => self.proxy_revalidate = true,
+            "must-understand" => self.must_understand = true,
+            "no-transform" => self.no_transform = true,
+            "immutable" => self.immutable = true,
+            "pre-check" => self.pre_check = true,
+            "post-check" => self.post_check = true,
+            _ => {}
         }
     }
+}
+
+/// The canonical name of a response directive this engine knows, matched case-insensitively
+/// after narrowing by length.
+fn known_response_directive(name: &[u8]) -> Option<&'static str> {
+    let candidates: &[&'static str] = match name.len() {
+        6 => &["public"],
+        7 => &["max-age", "private"],
+        8 => &["s-maxage", "no-store", "no-cache"],
+        9 => &["immutable", "pre-check"],
+        10 => &["post-check"],
+        12 => &["no-transform"],
+        14 => &["stale-if-error"],
+        15 => &["must-revalidate", "must-understand"],
+        16 => &["proxy-revalidate"],
+        22 => &["stale-while-revalidate"],
+        _ => return None,
+    };
+    candidates.iter().copied().find(|c| c.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// `max-stale` in a request (§5.2.1.2).
@@ -207,16 +210,16 @@ impl RequestDirectives {
         cache_control: impl Iterator<Item = &'a [u8]>,
         pragma: impl Iterator<Item = &'a [u8]>,
     ) -> Self {
-        let mut d = RequestDirectives::default();
-        let mut any = false;
-        for line in cache_control {
-            any = true;
-            for_each_directive(line, |name, arg| d.apply(name, arg));
-        }
-        if !any && pragma_no_cache(pragma) {
-            d.no_cache = true;
-        }
-        d
+        let mut b = RequestDirectives::builder();
+        cache_control.for_each(|line| b.cache_control(line));
+        pragma.for_each(|line| b.pragma(line));
+        b.finish()
+    }
+
+    /// Collects a request's Cache-Control and Pragma lines in any order (one pass over the
+    /// request's lines), then [`finish`](RequestDirectivesBuilder::finish)es.
+    pub fn builder() -> RequestDirectivesBuilder {
+        RequestDirectivesBuilder::default()
     }
 
     fn apply(&mut self, name: &[u8], arg: Option<&[u8]>) {
@@ -251,6 +254,35 @@ impl RequestDirectives {
     }
 }
 
+/// Accumulates a request's directives; see [`RequestDirectives::builder`].
+#[derive(Debug, Default)]
+pub struct RequestDirectivesBuilder {
+    directives: RequestDirectives,
+    any_cache_control: bool,
+    pragma_no_cache: bool,
+}
+
+impl RequestDirectivesBuilder {
+    /// One Cache-Control line.
+    pub fn cache_control(&mut self, line: &[u8]) {
+        self.any_cache_control = true;
+        for_each_directive(line, |name, arg| self.directives.apply(name, arg));
+    }
+
+    /// One Pragma line.
+    pub fn pragma(&mut self, line: &[u8]) {
+        self.pragma_no_cache |= pragma_no_cache(std::iter::once(line));
+    }
+
+    /// The directives; Pragma's no-cache counts only without Cache-Control (§5.4).
+    pub fn finish(mut self) -> RequestDirectives {
+        if !self.any_cache_control && self.pragma_no_cache {
+            self.directives.no_cache = true;
+        }
+        self.directives
+    }
+}
+
 /// `Pragma: no-cache` (RFC 9111 §5.4), matched as a list member, case-insensitively.
 fn pragma_no_cache<'a>(mut lines: impl Iterator<Item = &'a [u8]>) -> bool {
     lines.any(|line| list_members(line).any(|m| m.eq_ignore_ascii_case(b"no-cache")))
@@ -269,20 +301,57 @@ pub struct Directive<'a> {
 
 /// The directives of one Cache-Control line, in order; empty items are skipped.
 pub fn directives(line: &[u8]) -> impl Iterator<Item = Directive<'_>> {
-    let mut rest = line;
+    let mut pos = 0;
     std::iter::from_fn(move || loop {
-        if rest.is_empty() {
+        // Skip separators.
+        while pos < line.len() && (line[pos] == b',' || is_ows(line[pos])) {
+            pos += 1;
+        }
+        if pos >= line.len() {
             return None;
         }
-        let end = comma_outside_quotes(rest).unwrap_or(rest.len());
-        let text = trim_ows(&rest[..end]);
-        rest = if end < rest.len() { &rest[end + 1..] } else { &[] };
-        let (name, arg) = match text.iter().position(|&b| b == b'=') {
-            Some(eq) => (trim_ows(&text[..eq]), Some(unquote(trim_ows(&text[eq + 1..])))),
-            None => (text, None),
-        };
+        let start = pos;
+        while pos < line.len() && !matches!(line[pos], b'=' | b',') {
+            pos += 1;
+        }
+        let name = trim_ows(&line[start..pos]);
+        let mut arg = None;
+        let mut end = pos;
+        if pos < line.len() && line[pos] == b'=' {
+            pos += 1;
+            while pos < line.len() && is_ows(line[pos]) {
+                pos += 1;
+            }
+            let arg_start = pos;
+            if pos < line.len() && line[pos] == b'"' {
+                pos += 1;
+                let mut escaped = false;
+                while pos < line.len() {
+                    let b = line[pos];
+                    pos += 1;
+                    match b {
+                        _ if escaped => escaped = false,
+                        b'\\' => escaped = true,
+                        b'"' => break,
+                        _ => {}
+                    }
+                }
+                let closed = pos - arg_start >= 2 && line[pos - 1] == b'"';
+                arg = Some(&line[arg_start + 1..if closed { pos - 1 } else { pos }]);
+                end = pos;
+                // Anything after the closing quote up to the next comma is ignored.
+                pos += comma_outside_quotes(&line[pos..]).unwrap_or(line.len() - pos);
+            } else {
+                while pos < line.len() && line[pos] != b',' {
+                    pos += 1;
+                }
+                let value = trim_ows(&line[arg_start..pos]);
+                arg = Some(&value[..value.iter().position(|&b| is_ows(b)).unwrap_or(value.len())]);
+                end = arg_start + value.len();
+            }
+        }
         if !name.is_empty() {
-            return Some(Directive { name, arg, text });
+            return Some(Directive { name, arg, text: trim_ows(&line[start..end]) });
         }
     })
 }
@@ -291,28 +360,6 @@ pub fn directives(line: &[u8]) -> impl Iterator<Item = Directive<'_>> {
 pub fn for_each_directive(line: &[u8], mut f: impl FnMut(&[u8], Option<&[u8]>)) {
     for d in directives(line) {
         f(d.name, d.arg);
-    }
-}
-
-/// The content of a quoted string (RFC 9110 §5.6.4) without its quotes, or a token as is.
-fn unquote(v: &[u8]) -> &[u8] {
-    match v {
-        [b'"', inner @ ..] => {
-            let mut escaped = false;
-            for (i, &b) in inner.iter().enumerate() {
-                match b {
-                    _ if escaped => escaped = false,
-                    b'\\' => escaped = true,
-                    b'"' => return &inner[..i],
-                    _ => {}
-                }
-            }
-            inner
-        }
-        _ => {
-            let end = v.iter().position(|&b| is_ows(b)).unwrap_or(v.len());
-            &v[..end]
-        }
     }
 }
 

@@ -204,48 +204,72 @@ impl FieldKind {
     }
 }
 
-/// Classifies a field name case-insensitively without allocating.
+/// Classifies a field name case-insensitively without allocating: the length and first
+/// letter narrow the candidates to one or two comparisons.
 pub(crate) fn classify(name: &[u8]) -> FieldKind {
     use FieldKind::*;
-    let candidates: &[(&[u8], FieldKind)] = match name.len() {
-        2 => &[(b"te", HopByHop)],
-        3 => &[(b"age", Age)],
-        4 => &[(b"date", Date), (b"etag", ETag), (b"host", Host), (b"vary", Vary)],
-        6 => &[(b"pragma", Pragma)],
-        7 => &[(b"expires", Expires), (b"trailer", HopByHop), (b"upgrade", HopByHop)],
-        8 => &[(b"location", Location), (b"if-match", IfMatch), (b"if-range", IfRange)],
-        10 => &[(b"connection", Connection), (b"keep-alive", HopByHop), (b"set-cookie", SetCookie)],
-        13 => &[
-            (b"authorization", Authorization),
-            (b"cache-control", CacheControl),
-            (b"content-range", ContentRange),
-            (b"last-modified", LastModified),
-            (b"if-none-match", IfNoneMatch),
-        ],
-        14 => &[(b"content-length", ContentLength)],
-        16 => &[
-            (b"content-encoding", ContentEncoding),
-            (b"content-location", ContentLocation),
-            (b"proxy-connection", HopByHop),
-        ],
-        17 => &[(b"transfer-encoding", TransferEncoding), (b"if-modified-since", IfModifiedSince)],
-        18 => &[(b"proxy-authenticate", HopByHop)],
-        19 => &[(b"proxy-authorization", HopByHop), (b"if-unmodified-since", IfUnmodifiedSince)],
+    let Some(&first) = name.first() else { return Other };
+    let (expected, kind): (&[u8], FieldKind) = match (name.len(), first | 0x20) {
+        (2, b't') => (b"te", HopByHop),
+        (3, b'a') => (b"age", Age),
+        (4, b'd') => (b"date", Date),
+        (4, b'e') => (b"etag", ETag),
+        (4, b'h') => (b"host", Host),
+        (4, b'v') => (b"vary", Vary),
+        (6, b'p') => (b"pragma", Pragma),
+        (7, b'e') => (b"expires", Expires),
+        (7, b't') => (b"trailer", HopByHop),
+        (7, b'u') => (b"upgrade", HopByHop),
+        (8, b'l') => (b"location", Location),
+        (8, b'i') if name[3] | 0x20 == b'm' => (b"if-match", IfMatch),
+        (8, b'i') => (b"if-range", IfRange),
+        (10, b'c') => (b"connection", Connection),
+        (10, b'k') => (b"keep-alive", HopByHop),
+        (10, b's') => (b"set-cookie", SetCookie),
+        (13, b'a') => (b"authorization", Authorization),
+        (13, b'c') if name[2] | 0x20 == b'c' => (b"cache-control", CacheControl),
+        (13, b'c') => (b"content-range", ContentRange),
+        (13, b'l') => (b"last-modified", LastModified),
+        (13, b'i') => (b"if-none-match", IfNoneMatch),
+        (14, b'c') => (b"content-length", ContentLength),
+        (16, b'c') if name[8] | 0x20 == b'e' => (b"content-encoding", ContentEncoding),
+        (16, b'c') => (b"content-location", ContentLocation),
+        (16, b'p') => (b"proxy-connection", HopByHop),
+        (17, b't') => (b"transfer-encoding", TransferEncoding),
+        (17, b'i') => (b"if-modified-since", IfModifiedSince),
+        (18, b'p') => (b"proxy-authenticate", HopByHop),
+        (19, b'p') => (b"proxy-authorization", HopByHop),
+        (19, b'i') => (b"if-unmodified-since", IfUnmodifiedSince),
         _ => return Other,
     };
-    candidates
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map_or(Other, |&(_, k)| k)
+    if eq_lowercase(name, expected) {
+        kind
+    } else {
+        Other
+    }
 }
+
+/// `name` equals `lower` (lower-case letters, digits and `-`) ignoring ASCII case.
+pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
+    name.len() == lower.len()
+        && name.iter().zip(lower).all(|(&b, &l)| b == l || (l.is_ascii_lowercase() && b | 0x20 == l))
+}
+
+/// `tchar` (RFC 9110 §5.6.2) as a lookup table.
+const TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
+        i += 1;
+    }
+    t
+};
 
 /// `token` (RFC 9110 §5.6.2): the only valid field-name and method syntax.
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
-}
-
-pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    !s.is_empty() && s.iter().all(|&b| TCHAR[b as usize])
 }
 
 pub(crate) fn is_ows(b: u8) -> bool {
@@ -263,7 +287,8 @@ pub(crate) fn trim_ows(v: &[u8]) -> &[u8] {
 pub(crate) fn needs_sanitizing(v: &[u8]) -> bool {
     v.first().is_some_and(|&b| is_ows(b))
         || v.last().is_some_and(|&b| is_ows(b))
-        || v.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0))
+        // Bytes up to CR are rare in values; only then look closer (a branch-free first pass).
+        || (v.iter().fold(false, |seen, &b| seen | (b <= b'\r')) && v.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)))
 }
 
 /// A field value as RFC 9110 §5.5 says to process it: CR, LF and NUL replaced by SP (they are
@@ -279,18 +304,31 @@ pub(crate) fn sanitize(v: &[u8]) -> Cow<'_, [u8]> {
 /// The members of a comma-separated list value (RFC 9110 §5.6.1), trimmed, empty ones
 /// skipped; commas inside quoted strings do not split.
 pub(crate) fn list_members(v: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
-    let mut rest = v;
-    std::iter::from_fn(move || loop {
-        if rest.is_empty() {
-            return None;
-        }
-        let end = comma_outside_quotes(rest).unwrap_or(rest.len());
-        let member = trim_ows(&rest[..end]);
-        rest = if end < rest.len() { &rest[end + 1..] } else { &[] };
-        if !member.is_empty() {
-            return Some(member);
-        }
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let (start, end, next) = next_member(&v[pos..])?;
+        let member = &v[pos + start..pos + end];
+        pos += next;
+        Some(member)
     })
+}
+
+/// The next non-empty list member of `v`: its start and end, and where the rest begins.
+pub(crate) fn next_member(v: &[u8]) -> Option<(usize, usize, usize)> {
+    let mut pos = 0;
+    while pos < v.len() {
+        let rest = &v[pos..];
+        let end = comma_outside_quotes(rest).unwrap_or(rest.len());
+        let item = &rest[..end];
+        let lead = item.iter().take_while(|&&b| is_ows(b)).count();
+        let trimmed = trim_ows(item).len();
+        let next = pos + (end + 1).min(rest.len());
+        if trimmed > 0 {
+            return Some((pos + lead, pos + lead + trimmed, next));
+        }
+        pos = next;
+    }
+    None
 }
 
 /// Position of the first comma that is not inside a quoted string.
@@ -321,16 +359,19 @@ pub(crate) struct Span {
     pub end: u32,
 }
 
-/// Bytes appended to an arena, remembered as spans.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A policy's storage: text (names, method, URL: checked once, so never re-validated) and
+/// bytes (field values, which need not be UTF-8), addressed by spans.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Arena {
+    pub text: String,
     pub bytes: Vec<u8>,
 }
 
 impl Arena {
-    pub fn with_capacity(n: usize) -> Self {
-        Arena { bytes: Vec::with_capacity(n) }
+    pub fn with_capacity(text: usize, bytes: usize) -> Self {
+        Arena { text: String::with_capacity(text), bytes: Vec::with_capacity(bytes) }
     }
+    /// Appends bytes; the span addresses [`get`](Self::get).
     pub fn push(&mut self, b: &[u8]) -> Span {
         let start = self.bytes.len() as u32;
         self.bytes.extend_from_slice(b);
@@ -339,15 +380,36 @@ impl Arena {
     pub fn get(&self, s: Span) -> &[u8] {
         &self.bytes[s.start as usize..s.end as usize]
     }
-    /// The text at `s`; only for spans known to hold ASCII (tokens) or checked UTF-8.
-    pub fn str(&self, s: Span) -> &str {
-        std::str::from_utf8(self.get(s)).unwrap_or("")
+    /// Appends text; the span addresses [`text`](Self::text).
+    pub fn push_text(&mut self, t: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(t);
+        Span { start, end: self.text.len() as u32 }
+    }
+    pub fn text(&self, s: Span) -> &str {
+        &self.text[s.start as usize..s.end as usize]
+    }
+    /// Appends a field name after checking it is a token (so ASCII text); `None` otherwise.
+    pub fn push_token(&mut self, name: &[u8]) -> Option<Span> {
+        if !is_token(name) {
+            return None;
+        }
+        let start = self.text.len() as u32;
+        self.text.extend(name.iter().map(|&b| char::from(b)));
+        Some(Span { start, end: self.text.len() as u32 })
+    }
+
+    /// The span of `sub`, a slice of this arena's text.
+    pub fn text_span_of(&self, sub: &str) -> Span {
+        let start = (sub.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize) as u32;
+        Span { start, end: start + sub.len() as u32 }
     }
 }
 
 /// One stored response field line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Field {
+    /// Text span: field names are tokens.
     pub name: Span,
     pub value: Span,
     pub kind: FieldKind,

@@ -21,7 +21,7 @@ impl CachePolicy {
         if is_safe(self.method()) || !(200..400).contains(&s.status) {
             return Vec::new();
         }
-        let target = Target::parse(a.str(s.url), s.host.map(|h| a.str(h)));
+        let target = self.target();
         let mut uris = vec![target.normalized()];
         for kind in [FieldKind::Location, FieldKind::ContentLocation] {
             let Some(f) = s.fields.iter().find(|f| f.kind == kind) else { continue };

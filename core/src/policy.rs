@@ -10,10 +10,11 @@ use crate::explain::Reason;
 use crate::freshness::FreshnessSource;
 use crate::headers::{classify, is_token, list_members, sanitize, Arena, Field, FieldKind, HttpRequest, HttpResponse, Span};
 use crate::options::Options;
+use crate::uri::Target;
 use crate::{freshness, storable, vary};
 
 /// Everything a policy must keep: what serialization writes and reads back.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Stored {
     pub options: Options,
     /// When the request was sent, Unix milliseconds (RFC 9111 §4.2.3 `request_time`).
@@ -30,7 +31,7 @@ pub(crate) struct Stored {
     pub arena: Arena,
     pub method: Span,
     pub url: Span,
-    /// The original request's Host, for origin-form targets.
+    /// The original request's Host (text), for origin-form targets.
     pub host: Option<Span>,
     /// Response field lines, minus those a cache must not store (RFC 9111 §3.1).
     pub fields: Vec<Field>,
@@ -39,9 +40,11 @@ pub(crate) struct Stored {
 }
 
 /// Facts derived from [`Stored`] once, so that each question is answered without re-parsing.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Derived {
     pub cc: ResponseDirectives,
+    /// The stored request's target URI, split (text spans).
+    pub target: TargetSpans,
     pub method: Method,
     /// `date_value` (RFC 9111 §4.2.3) in Unix ms: the valid Date, or the response time.
     pub date_value: i64,
@@ -60,6 +63,29 @@ pub(crate) struct Derived {
     pub initial_age: i64,
     /// Serving stale is forbidden (RFC 9111 §4.2.4).
     pub stale_forbidden: bool,
+}
+
+/// A [`Target`] stored as spans of the arena's text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TargetSpans {
+    pub scheme: Option<Span>,
+    pub authority: Span,
+    pub path: Span,
+}
+
+impl TargetSpans {
+    fn of(arena: &Arena, url: Span, host: Option<Span>) -> Self {
+        let t = Target::parse(arena.text(url), host.map(|h| arena.text(h)));
+        TargetSpans {
+            scheme: t.scheme.map(|s| arena.text_span_of(s)),
+            authority: arena.text_span_of(t.authority),
+            path: arena.text_span_of(t.path),
+        }
+    }
+
+    pub fn get<'a>(&self, arena: &'a Arena) -> Target<'a> {
+        Target { scheme: self.scheme.map(|s| arena.text(s)), authority: arena.text(self.authority), path: arena.text(self.path) }
+    }
 }
 
 /// The methods the rules distinguish.
@@ -87,7 +113,7 @@ impl Method {
 ///
 /// A policy is immutable; revalidation produces a new one. It is `Send + Sync` and cheap to
 /// clone. Every time-dependent question takes the current time as an argument.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct CachePolicy {
     pub(crate) stored: Stored,
     pub(crate) derived: Derived,
@@ -136,17 +162,17 @@ impl CachePolicy {
         let status = response.status();
         check_status(status)?;
 
-        let mut arena = Arena::with_capacity(256);
-        let method_span = arena.push(method.as_bytes());
-        let url_span = arena.push(url.as_bytes());
+        let mut arena = Arena::with_capacity(method.len() + url.len() + 256, 512);
+        let method_span = arena.push_text(method);
+        let url_span = arena.push_text(&url);
         let mut fields = Vec::with_capacity(16);
         for (name, value) in response.header_lines() {
-            check_header_name(name)?;
             let kind = classify(name);
             if kind.is_hop_by_hop() && kind != FieldKind::Connection {
+                check_header_name(name)?;
                 continue;
             }
-            let name = arena.push(name);
+            let name = arena.push_token(name).ok_or_else(|| invalid_header_name(name))?;
             let value = arena.push(&sanitize(value));
             fields.push(Field { name, value, kind, served: true });
         }
@@ -155,23 +181,14 @@ impl CachePolicy {
             drop_cargo_cult(&mut arena, &mut fields);
             cc = parse_response_directives(&arena, &fields);
         }
-        drop_unstored_fields(&mut arena, &mut fields, &cc, options.shared);
+        drop_unstored_fields(&arena, &mut fields, &cc, options.shared);
 
         // The request: only what the rules read later is kept.
-        let mut host = None;
-        let mut request_authorized = false;
-        for (name, value) in request.header_lines() {
+        for (name, _) in request.header_lines() {
             check_header_name(name)?;
-            match classify(name) {
-                FieldKind::Host if host.is_none() => host = Some(arena.push(&sanitize(value))),
-                FieldKind::Authorization => request_authorized = true,
-                _ => {}
-            }
         }
-        let request_cc = RequestDirectives::parse(
-            lines_named(request, b"cache-control"),
-            lines_named(request, b"pragma"),
-        );
+        let facts = RequestFacts::of(request);
+        let host = facts.host.map(|h| arena.push_text(&String::from_utf8_lossy(&sanitize(h))));
         let vary = vary::select(&mut arena, &fields, request);
 
         let stored = Stored {
@@ -179,8 +196,8 @@ impl CachePolicy {
             request_time: request_time.min(response_time),
             response_time,
             status,
-            request_authorized,
-            request_no_store: request_cc.no_store,
+            request_authorized: facts.authorized,
+            request_no_store: facts.directives.no_store,
             invalidated: false,
             arena,
             method: method_span,
@@ -202,7 +219,8 @@ impl CachePolicy {
         let mut age_value = None;
         let mut d = Derived {
             cc,
-            method: Method::of(a.get(stored.method)),
+            target: TargetSpans::of(a, stored.method, None),
+            method: Method::of(a.text(stored.method).as_bytes()),
             date_value: stored.response_time,
             has_valid_date: false,
             vary_star: false,
@@ -236,6 +254,7 @@ impl CachePolicy {
                 _ => {}
             }
         }
+        d.target = TargetSpans::of(a, stored.url, stored.host);
         let server_date = date.flatten();
         d.has_valid_date = server_date.is_some();
         if stored.options.trust_server_date {
@@ -267,12 +286,12 @@ impl CachePolicy {
 
     /// The method of the request the response answered.
     pub fn method(&self) -> &str {
-        self.stored.arena.str(self.stored.method)
+        self.stored.arena.text(self.stored.method)
     }
 
     /// The target URI of the request the response answered, as given.
     pub fn url(&self) -> &str {
-        self.stored.arena.str(self.stored.url)
+        self.stored.arena.text(self.stored.url)
     }
 
     /// The options the policy was built with.
@@ -295,7 +314,7 @@ impl CachePolicy {
     /// not store already removed, RFC 9111 §3.1).
     pub fn stored_headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
         let a = &self.stored.arena;
-        self.stored.fields.iter().map(move |f| (a.str(f.name), a.get(f.value)))
+        self.stored.fields.iter().map(move |f| (a.text(f.name), a.get(f.value)))
     }
 
     /// The parsed response Cache-Control directives.
@@ -305,6 +324,44 @@ impl CachePolicy {
 
     pub(crate) fn field_value(&self, span: Option<Span>) -> Option<&[u8]> {
         span.map(|s| self.stored.arena.get(s))
+    }
+
+    /// The stored request's target URI.
+    pub(crate) fn target(&self) -> Target<'_> {
+        self.derived.target.get(&self.stored.arena)
+    }
+}
+
+/// Two policies are equal when they serialize to the same bytes: the same stored exchange
+/// (derived facts follow from it).
+impl PartialEq for CachePolicy {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_bytes() == other.to_bytes()
+    }
+}
+
+/// What the rules read from a request, gathered in one pass over its lines.
+pub(crate) struct RequestFacts<'r> {
+    pub directives: RequestDirectives,
+    pub host: Option<&'r [u8]>,
+    pub authorized: bool,
+}
+
+impl<'r> RequestFacts<'r> {
+    pub fn of(request: &'r impl HttpRequest) -> Self {
+        let mut builder = RequestDirectives::builder();
+        let mut host = None;
+        let mut authorized = false;
+        for (name, value) in request.header_lines() {
+            match classify(name) {
+                FieldKind::CacheControl => builder.cache_control(value),
+                FieldKind::Pragma => builder.pragma(value),
+                FieldKind::Host if host.is_none() => host = Some(value),
+                FieldKind::Authorization => authorized = true,
+                _ => {}
+            }
+        }
+        RequestFacts { directives: builder.finish(), host, authorized }
     }
 }
 
@@ -356,26 +413,37 @@ fn drop_cargo_cult(arena: &mut Arena, fields: &mut Vec<Field>) {
 /// RFC 9111 §3.1: fields listed in Connection are not stored, nor (in a shared cache) fields
 /// named by a qualified `private`; fields named by a qualified `no-cache` are stored but not
 /// served without revalidation.
-fn drop_unstored_fields(arena: &mut Arena, fields: &mut Vec<Field>, cc: &ResponseDirectives, shared: bool) {
+fn drop_unstored_fields(arena: &Arena, fields: &mut Vec<Field>, cc: &ResponseDirectives, shared: bool) {
     let has_connection = fields.iter().any(|f| f.kind == FieldKind::Connection);
-    if !has_connection && !cc.no_cache_fields && !(shared && cc.private_fields) {
+    if !(has_connection || cc.no_cache_fields || (shared && cc.private_fields)) {
         return;
     }
-    let connection_listed: Vec<Vec<u8>> = fields
-        .iter()
-        .filter(|f| f.kind == FieldKind::Connection)
-        .flat_map(|f| list_members(arena.get(f.value)).map(|m| m.to_ascii_lowercase()).collect::<Vec<_>>())
-        .collect();
     let cc_lines = || fields.iter().filter(|f| f.kind == FieldKind::CacheControl).map(|f| arena.get(f.value));
     let private = if shared && cc.private_fields { qualified_field_names(cc_lines(), "private") } else { Vec::new() };
     let no_cache = if cc.no_cache_fields { qualified_field_names(cc_lines(), "no-cache") } else { Vec::new() };
-    let named = |list: &[Vec<u8>], name: &[u8]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
-    fields.retain(|f| {
-        let name = arena.get(f.name);
-        f.kind != FieldKind::Connection && !named(&connection_listed, name) && !named(&private, name)
-    });
+    let named = |list: &[Vec<u8>], name: &str| list.iter().any(|n| n.eq_ignore_ascii_case(name.as_bytes()));
+    // `served` marks the lines to keep for a moment; it gets its real meaning below.
     for f in fields.iter_mut() {
-        f.served = !named(&no_cache, arena.get(f.name));
+        f.served = f.kind != FieldKind::Connection && (private.is_empty() || !named(&private, arena.text(f.name)));
+    }
+    for i in 0..fields.len() {
+        if fields[i].kind != FieldKind::Connection {
+            continue;
+        }
+        for member in list_members(arena.get(fields[i].value)) {
+            if classify(member).is_hop_by_hop() {
+                continue; // never stored anyway
+            }
+            for f in fields.iter_mut().filter(|f| arena.text(f.name).as_bytes().eq_ignore_ascii_case(member)) {
+                f.served = false;
+            }
+        }
+    }
+    fields.retain(|f| f.served);
+    if !no_cache.is_empty() {
+        for f in fields.iter_mut() {
+            f.served = !named(&no_cache, arena.text(f.name));
+        }
     }
 }
 
@@ -403,10 +471,22 @@ pub(crate) fn check_status(status: u16) -> Result<(), Error> {
     }
 }
 
+/// A field name, checked to be a token (RFC 9110 §5.1).
+pub(crate) fn header_name(name: &[u8]) -> Result<&str, Error> {
+    match std::str::from_utf8(name) {
+        Ok(text) if is_token(name) => Ok(text),
+        _ => Err(invalid_header_name(name)),
+    }
+}
+
 pub(crate) fn check_header_name(name: &[u8]) -> Result<(), Error> {
     if is_token(name) {
         Ok(())
     } else {
-        Err(Error::new(ErrorKind::InvalidHeaderName, format!("invalid header name {:?}: must be a token (RFC 9110 §5.1)", excerpt(name))))
+        Err(invalid_header_name(name))
     }
+}
+
+fn invalid_header_name(name: &[u8]) -> Error {
+    Error::new(ErrorKind::InvalidHeaderName, format!("invalid header name {:?}: must be a token (RFC 9110 §5.1)", excerpt(name)))
 }

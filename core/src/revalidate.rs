@@ -68,7 +68,7 @@ impl CachePolicy {
     }
 
     pub(crate) fn revalidation_headers_at<'a>(&'a self, request: &'a impl HttpRequest, _now: i64) -> HeaderList<'a> {
-        let usable = self.unusable_reason(request).is_none();
+        let usable = self.unusable_reason(request, lines_named(request, b"host").next()).is_none();
         let etag = self.field_value(self.derived.etag).filter(|_| usable);
         let get_or_head = matches!(Method::of(request.method().as_bytes()), Method::Get | Method::Head);
         let last_modified = self.field_value(self.derived.last_modified).filter(|_| usable && get_or_head);
@@ -166,7 +166,7 @@ impl CachePolicy {
         let head_freshening = response.status() == 200
             && request.method() == "HEAD"
             && self.derived.method == Method::Get
-            && self.unusable_reason(request).is_none();
+            && self.unusable_reason(request, lines_named(request, b"host").next()).is_none();
         if response.status() == 304 || head_freshening {
             let matched = if head_freshening { self.head_matches(response) } else { self.not_modified_matches(response) };
             if !matched {
@@ -261,7 +261,7 @@ impl CachePolicy {
         let mut merged: Vec<(&[u8], Cow<'a, [u8]>)> = Vec::with_capacity(self.stored.fields.len() + updates.len());
         let mut done: Vec<&[u8]> = Vec::new();
         for f in &self.stored.fields {
-            let name = a.get(f.name);
+            let name = a.text(f.name).as_bytes();
             if updated(name) {
                 if !done.iter().any(|d| d.eq_ignore_ascii_case(name)) {
                     done.push(name);
@@ -273,7 +273,7 @@ impl CachePolicy {
             }
         }
         for &(n, v) in &updates {
-            if !done.iter().any(|d| d.eq_ignore_ascii_case(n)) && !self.stored.fields.iter().any(|f| a.get(f.name).eq_ignore_ascii_case(n)) {
+            if !done.iter().any(|d| d.eq_ignore_ascii_case(n)) && !self.stored.fields.iter().any(|f| a.text(f.name).as_bytes().eq_ignore_ascii_case(n)) {
                 merged.push((n, Cow::Borrowed(v)));
             }
         }

@@ -23,7 +23,7 @@ use crate::directives::ResponseDirectives;
 use crate::error::{Error, ErrorKind};
 use crate::headers::{classify, sanitize, Arena, Field, FieldKind};
 use crate::options::Options;
-use crate::policy::{check_header_name, check_method, check_status, check_url, CachePolicy, Stored};
+use crate::policy::{check_method, check_status, check_url, header_name, CachePolicy, Stored};
 use crate::vary::Selected;
 
 const MAGIC: &[u8; 4] = b"CPOL";
@@ -52,18 +52,18 @@ impl CachePolicy {
         out.extend_from_slice(&s.request_time.to_le_bytes());
         out.extend_from_slice(&s.response_time.to_le_bytes());
         out.extend_from_slice(&s.status.to_le_bytes());
-        put(&mut out, a.get(s.method));
-        put(&mut out, a.get(s.url));
+        put(&mut out, a.text(s.method).as_bytes());
+        put(&mut out, a.text(s.url).as_bytes());
         match s.host {
             Some(h) => {
                 out.push(1);
-                put(&mut out, a.get(h));
+                put(&mut out, a.text(h).as_bytes());
             }
             None => out.push(0),
         }
         out.extend_from_slice(&(s.vary.len() as u32).to_le_bytes());
         for v in &s.vary {
-            put(&mut out, a.get(v.name));
+            put(&mut out, a.text(v.name).as_bytes());
             match v.value {
                 Some(val) => {
                     out.push(1);
@@ -74,7 +74,7 @@ impl CachePolicy {
         }
         out.extend_from_slice(&(s.fields.len() as u32).to_le_bytes());
         for f in &s.fields {
-            put(&mut out, a.get(f.name));
+            put(&mut out, a.text(f.name).as_bytes());
             put(&mut out, a.get(f.value));
             out.push(u8::from(f.served));
         }
@@ -96,35 +96,35 @@ impl CachePolicy {
         if flags & !KNOWN_FLAGS != 0 {
             return Err(bad("unknown flags"));
         }
-        let mut options = Options::default();
-        options.shared = flags & 1 != 0;
-        options.ignore_cargo_cult = flags & 2 != 0;
-        options.trust_server_date = flags & 4 != 0;
-        options.cache_heuristic = f64::from_le_bytes(r.array()?);
-        options.immutable_min_time_to_live = Duration::from_millis(u64::from_le_bytes(r.array()?));
+        let options = Options {
+            shared: flags & 1 != 0,
+            ignore_cargo_cult: flags & 2 != 0,
+            trust_server_date: flags & 4 != 0,
+            cache_heuristic: f64::from_le_bytes(r.array()?),
+            immutable_min_time_to_live: Duration::from_millis(u64::from_le_bytes(r.array()?)),
+        };
         options.validate()?;
         let request_time = i64::from_le_bytes(r.array()?);
         let response_time = i64::from_le_bytes(r.array()?);
         let status = u16::from_le_bytes(r.array()?);
         check_status(status)?;
-        let mut arena = Arena::with_capacity(bytes.len());
-        let method_bytes = r.bytes()?;
-        check_method(std::str::from_utf8(method_bytes).map_err(|_| bad("method is not UTF-8"))?)?;
-        let method = arena.push(method_bytes);
-        let url_bytes = r.bytes()?;
-        check_url(std::str::from_utf8(url_bytes).map_err(|_| bad("url is not UTF-8"))?)?;
-        let url = arena.push(url_bytes);
+        let mut arena = Arena::with_capacity(bytes.len(), bytes.len());
+        let method = r.text("method")?;
+        check_method(method)?;
+        let method = arena.push_text(method);
+        let url = r.text("url")?;
+        check_url(url)?;
+        let url = arena.push_text(url);
         let host = match r.u8()? {
             0 => None,
-            1 => Some(arena.push(&sanitize(r.bytes()?))),
+            1 => Some(arena.push_text(r.text("host")?)),
             _ => return Err(bad("bad host marker")),
         };
         let vary_count = r.count()?;
         let mut vary = Vec::with_capacity(vary_count);
         for _ in 0..vary_count {
-            let name = r.bytes()?;
-            check_header_name(name)?;
-            let name = arena.push(&name.to_ascii_lowercase());
+            let name = header_name(r.bytes()?)?;
+            let name = arena.push_text(&name.to_ascii_lowercase());
             let value = match r.u8()? {
                 0 => None,
                 1 => Some(arena.push(r.bytes()?)),
@@ -135,10 +135,9 @@ impl CachePolicy {
         let field_count = r.count()?;
         let mut fields = Vec::with_capacity(field_count);
         for _ in 0..field_count {
-            let name = r.bytes()?;
-            check_header_name(name)?;
-            let kind = classify(name);
-            let name = arena.push(name);
+            let name = header_name(r.bytes()?)?;
+            let kind = classify(name.as_bytes());
+            let name = arena.push_text(name);
             let value = arena.push(&sanitize(r.bytes()?));
             let served = match r.u8()? {
                 0 => false,
@@ -203,6 +202,9 @@ impl<'a> Reader<'a> {
     }
     fn u8(&mut self) -> Result<u8, Error> {
         Ok(self.take(1)?[0])
+    }
+    fn text(&mut self, what: &str) -> Result<&'a str, Error> {
+        std::str::from_utf8(self.bytes()?).map_err(|_| bad(&format!("{what} is not UTF-8")))
     }
     fn bytes(&mut self) -> Result<&'a [u8], Error> {
         let n = u32::from_le_bytes(self.array()?) as usize;

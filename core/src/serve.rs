@@ -8,7 +8,7 @@ use crate::date::{format_http_date, unix_millis};
 use crate::directives::{MaxStale, RequestDirectives};
 use crate::explain::Reason;
 use crate::headers::{FieldKind, HeaderList, HttpRequest};
-use crate::policy::{lines_named, CachePolicy, Method};
+use crate::policy::{CachePolicy, Method, RequestFacts};
 use crate::uri::Target;
 use crate::vary;
 
@@ -93,12 +93,12 @@ impl CachePolicy {
     /// Decides how to answer `request` at `now` with this stored response (RFC 9111 §4).
     pub fn evaluate<'a, Q: HttpRequest>(&'a self, request: &'a Q, now: SystemTime) -> Evaluation<'a, Q> {
         let now = unix_millis(now);
-        let rd = RequestDirectives::parse(lines_named(request, b"cache-control"), lines_named(request, b"pragma"));
-        let (mut decision, mut reason) = match self.unusable_reason(request) {
+        let facts = RequestFacts::of(request);
+        let (mut decision, mut reason) = match self.unusable_reason(request, facts.host) {
             Some(r) => (Decision::NoMatch, Some(r)),
-            None => self.freshness_decision(&rd, now),
+            None => self.freshness_decision(&facts.directives, now),
         };
-        if rd.only_if_cached && !decision.serves_stored() {
+        if facts.directives.only_if_cached && !decision.serves_stored() {
             (decision, reason) = (Decision::GatewayTimeout, Some(Reason::OnlyIfCached));
         }
         Evaluation { policy: self, request, now, decision, reason }
@@ -119,12 +119,11 @@ impl CachePolicy {
 
     /// Whether the stored response is usable for `request` at all (RFC 9111 §4): the reason
     /// when it is not.
-    pub(crate) fn unusable_reason(&self, request: &impl HttpRequest) -> Option<Reason> {
+    pub(crate) fn unusable_reason(&self, request: &impl HttpRequest, host: Option<&[u8]>) -> Option<Reason> {
         if self.derived.not_storable.is_some() {
             return Some(Reason::NotStorable);
         }
-        let a = &self.stored.arena;
-        let method = Method::of(request.method().as_bytes());
+            let method = Method::of(request.method().as_bytes());
         let method_ok = match self.derived.method {
             // A stored GET response serves HEAD too; a POST response with Content-Location
             // serves later GET and HEAD (RFC 9110 §9.3.3).
@@ -135,13 +134,12 @@ impl CachePolicy {
         if !method_ok {
             return Some(Reason::MethodMismatch);
         }
-        let stored_target = Target::parse(a.str(self.stored.url), self.stored.host.map(|h| a.str(h)));
         let url = request.url();
-        let host = lines_named(request, b"host").next().and_then(|h| std::str::from_utf8(h).ok());
-        if !Target::parse(&url, host).matches(&stored_target) {
+        let host = host.and_then(|h| std::str::from_utf8(h).ok());
+        if !Target::parse(&url, host).matches(&self.target()) {
             return Some(Reason::UrlMismatch);
         }
-        if !vary::matches(a, &self.stored.vary, request) {
+        if !vary::matches(&self.stored.arena, &self.stored.vary, request) {
             return Some(Reason::VaryMismatch);
         }
         None
@@ -185,20 +183,18 @@ impl CachePolicy {
 
     pub(crate) fn response_headers_at(&self, now: i64) -> HeaderList<'_> {
         let a = &self.stored.arena;
-        let age_secs = (self.age_ms(now) + 500) / 1000;
-        let age = Cow::Owned(age_secs.to_string().into_bytes());
-        let mut age = Some(age);
+        let mut age = Some(Cow::Owned(decimal((self.age_ms(now) + 500) / 1000)));
         let mut out: HeaderList<'_> = Vec::with_capacity(self.stored.fields.len() + 2);
         for f in self.stored.fields.iter().filter(|f| f.served) {
             match f.kind {
                 FieldKind::Age => {
                     if let Some(age) = age.take() {
-                        out.push((a.str(f.name), age));
+                        out.push((a.text(f.name), age));
                     }
                 }
                 // An invalid Date is not passed on; a valid one is added below instead.
                 FieldKind::Date if !self.derived.has_valid_date => {}
-                _ => out.push((a.str(f.name), Cow::Borrowed(a.get(f.value)))),
+                _ => out.push((a.text(f.name), Cow::Borrowed(a.get(f.value)))),
             }
         }
         if !self.derived.has_valid_date {
@@ -211,4 +207,20 @@ impl CachePolicy {
         }
         out
     }
+}
+
+/// A non-negative integer as ASCII digits (cheaper than `to_string` on the hot path).
+fn decimal(n: i64) -> Vec<u8> {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n.max(0) as u64;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[i..].to_vec()
 }

@@ -48,7 +48,7 @@ pub(crate) fn check(s: &Stored, d: &Derived) -> Option<Reason> {
     }
     let has_expires = s.fields.iter().any(|f| f.kind == FieldKind::Expires);
     let explicit = cc.max_age.is_present() || (shared && cc.s_maxage.is_present()) || has_expires;
-    if d.method == Method::Post && !(explicit && content_location_is_target(s)) {
+    if d.method == Method::Post && !(explicit && content_location_is_target(s, d)) {
         return Some(Reason::PostWithoutContentLocation);
     }
     let allowed = explicit || cc.public || (!shared && cc.private) || heuristically_cacheable(s.status);
@@ -57,12 +57,11 @@ pub(crate) fn check(s: &Stored, d: &Derived) -> Option<Reason> {
 
 /// RFC 9110 §9.3.3: a POST response is cacheable only when its Content-Location names the
 /// request's target URI.
-fn content_location_is_target(s: &Stored) -> bool {
+fn content_location_is_target(s: &Stored, d: &Derived) -> bool {
     let a = &s.arena;
-    let host = s.host.map(|h| a.str(h));
-    let target = Target::parse(a.str(s.url), host);
+    let target = d.target.get(a);
     s.fields.iter().filter(|f| f.kind == FieldKind::ContentLocation).take(1).any(|f| {
         let location = std::str::from_utf8(a.get(f.value)).unwrap_or("");
-        crate::uri::resolve(&target, location).is_some_and(|r| Target::parse(&r, host).matches(&target))
+        crate::uri::resolve(&target, location).is_some_and(|r| Target::parse(&r, None).matches(&target))
     })
 }

@@ -22,23 +22,23 @@ impl<'a> Target<'a> {
     /// Splits a request target; an origin-form target takes its authority from `host`.
     /// Other forms (authority-form, `*`, opaque URIs) keep the whole text as path.
     pub fn parse(url: &'a str, host: Option<&'a str>) -> Self {
-        let url = url.split('#').next().unwrap_or("");
-        if url.starts_with('/') && !url.starts_with("//") {
-            let authority = host.map_or("", |h| h.trim());
-            return Target { scheme: None, authority, path: url };
-        }
-        if let Some(rest) = url.strip_prefix("//") {
-            let end = rest.find(['/', '?']).unwrap_or(rest.len());
-            return Target { scheme: None, authority: &rest[..end], path: &rest[end..] };
-        }
-        if let Some((scheme, rest)) = split_scheme(url) {
-            if let Some(rest) = rest.strip_prefix("//") {
-                let end = rest.find(['/', '?']).unwrap_or(rest.len());
-                let authority = without_default_port(scheme, &rest[..end]);
-                return Target { scheme: Some(scheme), authority, path: &rest[end..] };
+        let bytes = url.as_bytes();
+        let url = &url[..bytes.iter().position(|&b| b == b'#').unwrap_or(bytes.len())];
+        let bytes = url.as_bytes();
+        match bytes {
+            [b'/', b'/', ..] => {
+                let (authority, path) = split_authority(&url[2..]);
+                Target { scheme: None, authority, path }
             }
+            [b'/', ..] => Target { scheme: None, authority: host.map_or("", |h| h.trim()), path: url },
+            _ => match split_scheme(url) {
+                Some((scheme, rest)) if rest.starts_with("//") => {
+                    let (authority, path) = split_authority(&rest[2..]);
+                    Target { scheme: Some(scheme), authority: without_default_port(scheme, authority), path }
+                }
+                _ => Target { scheme: None, authority: "", path: url },
+            },
         }
-        Target { scheme: None, authority: "", path: url }
     }
 
     /// Whether two targets name the same resource: scheme and host compared case-insensitively
@@ -88,11 +88,18 @@ fn path_eq(a: &str, b: &str) -> bool {
 
 /// `scheme ":" rest` when the text starts with a valid scheme (RFC 3986 §3.1).
 fn split_scheme(url: &str) -> Option<(&str, &str)> {
-    let colon = url.find(':')?;
-    let scheme = &url[..colon];
-    let mut chars = scheme.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
-    (first_ok && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))).then(|| (scheme, &url[colon + 1..]))
+    let bytes = url.as_bytes();
+    if !bytes.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let colon = bytes.iter().position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))?;
+    (bytes[colon] == b':').then(|| (&url[..colon], &url[colon + 1..]))
+}
+
+/// `authority` and the path (with query) that follows it.
+fn split_authority(rest: &str) -> (&str, &str) {
+    let end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
+    rest.split_at(end)
 }
 
 fn without_default_port<'a>(scheme: &str, authority: &'a str) -> &'a str {

@@ -2,11 +2,12 @@
 //! the same values (RFC 9111 §4.1).
 //!
 //! Values are compared after the transformations §4.1 allows: combining field lines (RFC 9110
-//! §5.3) and removing whitespace where the syntax allows it. Concretely: lines are joined with a
-//! comma, whitespace around commas and at the ends is removed, and runs of spaces and tabs
-//! outside quoted strings become one space.
+//! §5.3) and removing whitespace where the syntax allows it. Concretely, outside quoted strings:
+//! lines are joined as list members, whitespace at the ends and around commas is removed, each
+//! comma is followed by one space, and runs of spaces and tabs become one space. Most request
+//! values (`gzip, deflate, br`) already have that form and are compared as they are.
 
-use crate::headers::{is_ows, list_members, Arena, Field, FieldKind, HttpRequest, Span};
+use crate::headers::{is_ows, next_member, Arena, Field, FieldKind, HttpRequest, Span};
 
 /// A field named by Vary and the original request's normalised value (`None`: absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,21 +20,33 @@ pub(crate) struct Selected {
 /// Records, for each distinct name in the response's Vary lines, the request's value.
 pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpRequest) -> Vec<Selected> {
     let mut selected: Vec<Selected> = Vec::new();
-    for i in 0..fields.len() {
-        if fields[i].kind != FieldKind::Vary {
-            continue;
-        }
-        let vary_value = arena.get(fields[i].value).to_vec();
-        for name in list_members(&vary_value) {
-            if name == b"*" || selected.iter().any(|s| arena.get(s.name).eq_ignore_ascii_case(name)) {
+    // Names are read from `bytes` and written to `text`; values the other way round.
+    let Arena { text, bytes } = arena;
+    for field in fields.iter().filter(|f| f.kind == FieldKind::Vary) {
+        let (mut pos, end) = (field.value.start as usize, field.value.end as usize);
+        while let Some((m_start, m_end, next)) = next_member(&bytes[pos..end]) {
+            let member = (pos + m_start, pos + m_end);
+            pos += next;
+            let text_of = |s: Span| &text[s.start as usize..s.end as usize];
+            let name = &bytes[member.0..member.1];
+            if name == b"*" || selected.iter().any(|s| text_of(s.name).as_bytes().eq_ignore_ascii_case(name)) {
                 continue;
             }
-            let name_span = arena.push(&name.to_ascii_lowercase());
-            let mut lines = request.header_lines().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v).peekable();
-            let value = lines.peek().is_some().then(|| {
-                let start = arena.bytes.len() as u32;
-                arena.bytes.extend(Normalized::new(lines));
-                Span { start, end: arena.bytes.len() as u32 }
+            // A member that is not text can never name a request field.
+            let Ok(name) = std::str::from_utf8(name) else { continue };
+            let start = text.len();
+            text.push_str(name);
+            text[start..].make_ascii_lowercase();
+            let name_span = Span { start: start as u32, end: text.len() as u32 };
+            let name = &text[start..];
+            let mut lines = request.header_lines().filter(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v).peekable();
+            let value = lines.next().map(|first| {
+                let value_start = bytes.len() as u32;
+                match lines.peek() {
+                    None if is_canonical(first) => bytes.extend_from_slice(first),
+                    _ => bytes.extend(Normalized::new(std::iter::once(first).chain(lines))),
+                }
+                Span { start: value_start, end: bytes.len() as u32 }
             });
             selected.push(Selected { name: name_span, value });
         }
@@ -44,13 +57,25 @@ pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpReq
 /// Whether `request` presents the same values for every selected field.
 pub(crate) fn matches(arena: &Arena, selected: &[Selected], request: &impl HttpRequest) -> bool {
     selected.iter().all(|s| {
-        let name = arena.get(s.name);
+        let name = arena.text(s.name).as_bytes();
         let mut lines = request.header_lines().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v).peekable();
-        match (s.value, lines.peek().is_some()) {
-            (None, present) => !present,
-            (Some(_), false) => false,
-            (Some(v), true) => Normalized::new(lines).eq(arena.get(v).iter().copied()),
+        let Some(first) = lines.next() else { return s.value.is_none() };
+        let Some(stored) = s.value.map(|v| arena.get(v)) else { return false };
+        match lines.peek() {
+            None if is_canonical(first) => first == stored,
+            _ => Normalized::new(std::iter::once(first).chain(lines)).eq(stored.iter().copied()),
         }
+    })
+}
+
+/// True when a one-line value is already in normalised form (so equals its normalisation).
+fn is_canonical(v: &[u8]) -> bool {
+    let n = v.len();
+    v.iter().enumerate().all(|(i, &b)| match b {
+        b'\t' | b'"' => false,
+        b' ' => i > 0 && i + 1 < n && v[i - 1] != b' ' && v[i + 1] != b' ' && v[i + 1] != b',',
+        b',' => i + 1 == n || matches!(v[i + 1], b' ' | b','),
+        _ => true,
     })
 }
 
@@ -103,7 +128,7 @@ impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Normalized<'a, I> {
                 self.escaped = false;
                 // A line boundary acts as a comma (RFC 9110 §5.3).
                 if std::mem::replace(&mut self.any_line, true) {
-                    self.pending_space = false;
+                    self.pending_space = true;
                     self.emitted = false;
                     return Some(b',');
                 }
@@ -121,9 +146,10 @@ impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Normalized<'a, I> {
                 return Some(b);
             }
             if is_ows(b) {
-                self.pending_space = self.emitted;
+                self.pending_space |= self.emitted;
             } else if b == b',' {
-                self.pending_space = false;
+                // The member ends; the next one starts after one space.
+                self.pending_space = true;
                 self.emitted = false;
                 return Some(b',');
             } else if std::mem::take(&mut self.pending_space) {
@@ -146,13 +172,25 @@ mod tests {
 
     #[test]
     fn rfc9111_4_1_whitespace_and_line_normalisation() {
-        assert_eq!(norm(&["gzip,deflate"]), "gzip,deflate");
-        assert_eq!(norm(&[" gzip ,  deflate "]), "gzip,deflate");
-        assert_eq!(norm(&["gzip", "deflate"]), "gzip,deflate");
+        assert_eq!(norm(&["gzip,deflate"]), "gzip, deflate");
+        assert_eq!(norm(&[" gzip ,  deflate "]), "gzip, deflate");
+        assert_eq!(norm(&["gzip", "deflate"]), "gzip, deflate");
         assert_eq!(norm(&["Mozilla/5.0   (X11;\tLinux)"]), "Mozilla/5.0 (X11; Linux)");
         assert_eq!(norm(&["a\t \tb"]), "a b");
-        assert_eq!(norm(&["\"x  , y\"  ,z"]), "\"x  , y\",z");
+        assert_eq!(norm(&["\"x  , y\"  ,z"]), "\"x  , y\", z");
         assert_eq!(norm(&[""]), "");
-        assert_eq!(norm(&["", "a"]), ",a");
+        assert_eq!(norm(&["", "a"]), ", a");
+        assert_eq!(norm(&["a,,b"]), "a,, b");
+    }
+
+    #[test]
+    fn canonical_values_equal_their_normalisation() {
+        for v in ["gzip, deflate, br", "en-US, en;q=0.9", "a,, b", "x,", "Mozilla/5.0 (X11; Linux x86_64)", "", "a b"] {
+            assert!(is_canonical(v.as_bytes()), "{v}");
+            assert_eq!(norm(&[v]), v, "{v}");
+        }
+        for v in [" a", "a ", "a  b", "a ,b", "a,b", "a\tb", "\"q\""] {
+            assert!(!is_canonical(v.as_bytes()), "{v}");
+        }
     }
 }

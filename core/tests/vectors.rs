@@ -191,7 +191,7 @@ fn run_case(case: &Value) -> Result<(), String> {
                     let bytes = policy.to_bytes();
                     let copy = CachePolicy::from_bytes(&bytes).map_err(|e| format!("from_bytes: {e}"))?;
                     check(copy.to_bytes() == bytes, true, "re-serialized bytes equal")?;
-                    check(&copy == &policy, true, "copy equals original")?;
+                    check(copy == policy, true, "copy equals original")?;
                     policy = copy;
                     Ok(())
                 }
