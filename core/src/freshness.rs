@@ -61,9 +61,10 @@ pub(crate) fn derive(s: &Stored, d: &mut Derived, facts: &Facts) {
     d.stale_forbidden =
         cc.must_revalidate || (shared && (cc.proxy_revalidate || cc.s_maxage.is_present())) || cookie_guard;
     // §4.2.3 age calculation, the parts known at reception.
-    let apparent_age = (s.response_time - d.date_value).max(0);
-    let response_delay = s.response_time - s.request_time;
-    let corrected_age_value = i64::from(facts.age_value.unwrap_or(0)) * 1000 + response_delay;
+    // Times are caller-supplied and may be extreme: all arithmetic saturates.
+    let apparent_age = s.response_time.saturating_sub(d.date_value).max(0);
+    let response_delay = s.response_time.saturating_sub(s.request_time);
+    let corrected_age_value = (i64::from(facts.age_value.unwrap_or(0)) * 1000).saturating_add(response_delay);
     d.initial_age = apparent_age.max(corrected_age_value);
 }
 
@@ -115,7 +116,7 @@ impl CachePolicy {
 
     /// Time left until the response becomes stale: max(0, lifetime − age).
     pub fn time_to_live(&self, now: SystemTime) -> Duration {
-        ms_to_duration(self.derived.lifetime - self.age_ms(unix_millis(now)))
+        ms_to_duration(self.derived.lifetime.saturating_sub(self.age_ms(unix_millis(now))))
     }
 
     /// Whether the response is stale at `now`: its age has reached its lifetime (RFC 9111 §4.2).
@@ -126,7 +127,7 @@ impl CachePolicy {
     /// `current_age = corrected_initial_age + resident_time`, in ms; a clock that went back
     /// counts as no resident time.
     pub(crate) fn age_ms(&self, now_ms: i64) -> i64 {
-        self.derived.initial_age + (now_ms - self.stored.response_time).max(0)
+        self.derived.initial_age.saturating_add(now_ms.saturating_sub(self.stored.response_time).max(0))
     }
 }
 
@@ -144,7 +145,8 @@ impl CachePolicy {
         } else {
             cc.stale_while_revalidate.seconds().unwrap_or(0).max(cc.stale_if_error.seconds().unwrap_or(0))
         };
-        ms_to_duration(self.derived.lifetime + i64::from(extra) * 1000 - self.age_ms(unix_millis(now)))
+        let end = self.derived.lifetime.saturating_add(i64::from(extra) * 1000);
+        ms_to_duration(end.saturating_sub(self.age_ms(unix_millis(now))))
     }
 
     /// Whether, at `now`, the response is within its stale-while-revalidate window (or still
@@ -153,6 +155,6 @@ impl CachePolicy {
     pub fn within_stale_while_revalidate(&self, now: SystemTime) -> bool {
         let d = &self.derived;
         let swr = i64::from(d.cc.stale_while_revalidate.seconds().unwrap_or(0)) * 1000;
-        d.not_storable.is_none() && !d.stale_forbidden && swr > 0 && self.age_ms(unix_millis(now)) < d.lifetime + swr
+        d.not_storable.is_none() && !d.stale_forbidden && swr > 0 && self.age_ms(unix_millis(now)) < d.lifetime.saturating_add(swr)
     }
 }

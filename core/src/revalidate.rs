@@ -209,7 +209,7 @@ impl CachePolicy {
         }
         let rd = RequestDirectives::parse(lines_named(request, b"cache-control"), lines_named(request, b"pragma"));
         let window = d.cc.stale_if_error.seconds().unwrap_or(0).max(rd.stale_if_error.unwrap_or(0));
-        age < d.lifetime + i64::from(window) * 1000
+        age < d.lifetime.saturating_add(i64::from(window) * 1000)
     }
 
     /// RFC 9111 §4.3.4: whether a 304 identifies the stored response.

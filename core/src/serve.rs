@@ -159,13 +159,13 @@ impl CachePolicy {
         if rd.max_age.is_some_and(|max| age > i64::from(max) * 1000) {
             return (Decision::Revalidate, Some(Reason::RequestMaxAge));
         }
-        if rd.min_fresh.is_some_and(|min| lifetime - age < i64::from(min) * 1000) {
+        if rd.min_fresh.is_some_and(|min| lifetime.saturating_sub(age) < i64::from(min) * 1000) {
             return (Decision::Revalidate, Some(Reason::RequestMinFresh));
         }
         if age < lifetime {
             return (Decision::Fresh, None);
         }
-        let staleness = age - lifetime;
+        let staleness = age.saturating_sub(lifetime);
         let max_stale_ok = match rd.max_stale {
             MaxStale::Absent => false,
             MaxStale::Any => true,
