@@ -123,7 +123,7 @@ impl ResponseDirectives {
         d
     }
 
-    fn apply(&mut self, name: &[u8], arg: Option<&[u8]>) {
+    pub(crate) fn apply(&mut self, name: &[u8], arg: Option<&[u8]>) {
         let Some(directive) = known_response_directive(name) else { return };
         let qualified = || arg.is_some_and(|a| list_members(a).next().is_some());
         match directive {

@@ -58,11 +58,23 @@ pub enum Reason {
     MaxStale,
     /// Served stale while revalidating in the background (RFC 5861 §3).
     StaleWhileRevalidate,
+    /// Accelerator: a Range or conditional request, passed through untouched.
+    Bypassed,
+    /// Accelerator: responses to https requests are not stored unless enabled.
+    HttpsNotStored,
+    /// Accelerator: only 2xx responses (not 206) are stored.
+    StatusNot2xx,
+    /// The Set-Cookie policy refuses responses that set cookies.
+    SetCookieRefused,
+    /// Time priority (`cache_etags` off): no time-based freshness, so not stored.
+    NoTimeBasedFreshness,
+    /// Accelerator: stale within the grace period; serve it while one caller refreshes.
+    GracePeriod,
 }
 
 impl Reason {
     /// Every reason, in declaration order.
-    pub const ALL: [Reason; 25] = [
+    pub const ALL: [Reason; 31] = [
         Reason::MethodNotCacheable,
         Reason::StatusNotFinal,
         Reason::StatusPartialContent,
@@ -88,6 +100,12 @@ impl Reason {
         Reason::OnlyIfCached,
         Reason::MaxStale,
         Reason::StaleWhileRevalidate,
+        Reason::Bypassed,
+        Reason::HttpsNotStored,
+        Reason::StatusNot2xx,
+        Reason::SetCookieRefused,
+        Reason::NoTimeBasedFreshness,
+        Reason::GracePeriod,
     ];
 
     /// A stable snake_case code, e.g. `private_in_shared_cache`.
@@ -133,6 +151,12 @@ impl Reason {
             OnlyIfCached => ("only_if_cached", "504: only-if-cached and no stored response can be used (RFC 9111 §5.2.1.7)"),
             MaxStale => ("max_stale", "serve stale: the request's max-stale allows it (RFC 9111 §5.2.1.2)"),
             StaleWhileRevalidate => ("stale_while_revalidate", "serve stale, revalidate in the background (RFC 5861 §3)"),
+            Bypassed => ("bypassed", "pass through: Range or conditional request, not handled by this accelerator (accelerator option, relaxes RFC 9111 §4)"),
+            HttpsNotStored => ("https_not_stored", "not storable: https responses are not stored unless enabled (accelerator option, RFC 9111 §3 would allow)"),
+            StatusNot2xx => ("status_not_2xx", "not storable: only 2xx responses other than 206 are stored (accelerator option, RFC 9111 §3 would allow)"),
+            SetCookieRefused => ("set_cookie_refused", "not storable: the response sets a cookie and the Set-Cookie policy refuses it (option; RFC 9111 §3 would allow)"),
+            NoTimeBasedFreshness => ("no_time_based_freshness", "not storable: no time-based freshness, and ETag caching is off (time priority; RFC 9111 §4.2)"),
+            GracePeriod => ("grace_period", "serve stale within the grace period while one caller refreshes (accelerator option, relaxes RFC 9111 §4.2.4)"),
         }
     }
 }

@@ -5,6 +5,8 @@ use std::time::{Duration, SystemTime};
 use crate::date::unix_millis;
 use crate::directives::Delta;
 use crate::policy::{ms_to_duration, CachePolicy, Derived, Stored};
+use crate::explain::Reason;
+use crate::options::SetCookiePolicy;
 use crate::storable::heuristically_cacheable;
 
 /// Where a freshness lifetime came from (RFC 9111 §4.2.1).
@@ -54,7 +56,10 @@ pub(crate) fn derive(s: &Stored, d: &mut Derived, facts: &Facts) {
     let (lifetime, source) = lifetime(s, d, facts);
     // Rule of this engine (tests/vectors/README.md rule 4): a shared cache revalidates every
     // reuse of a response that sets a cookie, unless the origin opted in.
-    let cookie_guard = shared && d.has_set_cookie && !(cc.public || cc.s_maxage.is_present() || cc.immutable);
+    let cookie_guard = shared
+        && s.options.set_cookie == SetCookiePolicy::Revalidate
+        && d.has_set_cookie
+        && !(cc.public || cc.s_maxage.is_present() || cc.immutable);
     d.lifetime = if cookie_guard || s.invalidated { 0 } else { lifetime };
     d.source = source;
     // §4.2.4 with §5.2.2.2, §5.2.2.8 and §5.2.2.10 (s-maxage implies proxy-revalidate).
@@ -66,6 +71,10 @@ pub(crate) fn derive(s: &Stored, d: &mut Derived, facts: &Facts) {
     let response_delay = s.response_time.saturating_sub(s.request_time);
     let corrected_age_value = (i64::from(facts.age_value.unwrap_or(0)) * 1000).saturating_add(response_delay);
     d.initial_age = apparent_age.max(corrected_age_value);
+    // Time priority (`cache_etags` off): only time-based freshness makes a response storable.
+    if d.not_storable.is_none() && !s.options.cache_etags && d.lifetime == 0 {
+        d.not_storable = Some(Reason::NoTimeBasedFreshness);
+    }
 }
 
 /// RFC 9111 §4.2.1, in ms.

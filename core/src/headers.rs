@@ -191,6 +191,7 @@ pub(crate) enum FieldKind {
     LastModified,
     Location,
     Pragma,
+    Range,
     SetCookie,
     TransferEncoding,
     Vary,
@@ -201,6 +202,19 @@ impl FieldKind {
     /// Hop-by-hop fields a cache never stores or forwards (RFC 9110 §7.6.1, RFC 9111 §3.1).
     pub(crate) fn is_hop_by_hop(self) -> bool {
         matches!(self, FieldKind::Connection | FieldKind::HopByHop | FieldKind::TransferEncoding)
+    }
+
+    /// Range and the preconditions (RFC 9110 §13.1, §14.2).
+    pub(crate) fn is_range_or_precondition(self) -> bool {
+        matches!(
+            self,
+            FieldKind::Range
+                | FieldKind::IfMatch
+                | FieldKind::IfNoneMatch
+                | FieldKind::IfModifiedSince
+                | FieldKind::IfUnmodifiedSince
+                | FieldKind::IfRange
+        )
     }
 }
 
@@ -216,6 +230,7 @@ pub(crate) fn classify(name: &[u8]) -> FieldKind {
         (4, b'e') => (b"etag", ETag),
         (4, b'h') => (b"host", Host),
         (4, b'v') => (b"vary", Vary),
+        (5, b'r') => (b"range", Range),
         (6, b'p') => (b"pragma", Pragma),
         (7, b'e') => (b"expires", Expires),
         (7, b't') => (b"trailer", HopByHop),
@@ -266,6 +281,11 @@ const TCHAR: [bool; 256] = {
     }
     t
 };
+
+/// `tchar` (RFC 9110 §5.6.2).
+pub(crate) fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
+}
 
 /// `token` (RFC 9110 §5.6.2): the only valid field-name and method syntax.
 pub(crate) fn is_token(s: &[u8]) -> bool {

@@ -42,6 +42,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cache_status;
 mod date;
 pub mod directives;
 mod error;
@@ -49,22 +50,27 @@ mod explain;
 mod freshness;
 mod headers;
 mod invalidate;
+mod keys;
+pub mod npm_compat;
 mod options;
 mod policy;
 mod revalidate;
 mod serialize;
 mod serve;
 mod storable;
+mod targeted;
 mod uri;
 mod vary;
 
+pub use cache_status::{CacheStatus, Forward};
 pub use date::{format_http_date, parse_http_date};
 pub use error::{Error, ErrorKind};
 pub use explain::Reason;
 pub use freshness::FreshnessSource;
+pub use keys::{primary_key, select_variant};
 pub use headers::{HeaderList, HeaderSource, HttpRequest, HttpResponse, Request, Response};
-pub use options::Options;
+pub use options::{Options, RequestNoCache, SetCookiePolicy, PROFILES};
 pub use policy::CachePolicy;
 pub use revalidate::{Revalidation, RevalidationOutcome};
 pub use serialize::FORMAT_VERSION;
-pub use serve::{Decision, Evaluation};
+pub use serve::{Decision, Evaluation, ExpiryStage};

@@ -9,7 +9,7 @@ use crate::error::{excerpt, Error, ErrorKind};
 use crate::explain::Reason;
 use crate::freshness::FreshnessSource;
 use crate::headers::{classify, is_token, list_members, sanitize, Arena, Field, FieldKind, HttpRequest, HttpResponse, Span};
-use crate::options::Options;
+use crate::options::{Options, SetCookiePolicy};
 use crate::uri::Target;
 use crate::{freshness, storable, vary};
 
@@ -28,6 +28,8 @@ pub(crate) struct Stored {
     pub request_no_store: bool,
     /// Marked stale by a mismatching HEAD response (RFC 9111 §4.3.5).
     pub invalidated: bool,
+    /// The original request had Range or preconditions, which the options pass through.
+    pub request_bypassed: bool,
     pub arena: Arena,
     pub method: Span,
     pub url: Span,
@@ -43,6 +45,8 @@ pub(crate) struct Stored {
 #[derive(Debug, Clone)]
 pub(crate) struct Derived {
     pub cc: ResponseDirectives,
+    /// Which of `options.targeted_fields` supplied `cc` (RFC 9213), if any.
+    pub targeted: Option<usize>,
     /// The stored request's target URI, split (text spans).
     pub target: TargetSpans,
     pub method: Method,
@@ -176,12 +180,17 @@ impl CachePolicy {
             let value = arena.push(&sanitize(value));
             fields.push(Field { name, value, kind, served: true });
         }
-        let mut cc = parse_response_directives(&arena, &fields);
-        if options.ignore_cargo_cult && cc.pre_check && cc.post_check {
-            drop_cargo_cult(&mut arena, &mut fields);
-            cc = parse_response_directives(&arena, &fields);
+        if options.ignore_cargo_cult {
+            let plain = parse_response_directives(&arena, &fields);
+            if plain.pre_check && plain.post_check {
+                drop_cargo_cult(&mut arena, &mut fields);
+            }
         }
-        drop_unstored_fields(&arena, &mut fields, &cc, options.shared);
+        if options.set_cookie == SetCookiePolicy::Strip {
+            fields.retain(|f| f.kind != FieldKind::SetCookie);
+        }
+        let (cc, targeted) = crate::targeted::response_directives(&arena, &fields, options);
+        drop_unstored_fields(&arena, &mut fields, &cc, targeted.map(|i| options.targeted_fields[i].as_str()), options.shared);
 
         // The request: only what the rules read later is kept.
         for (name, _) in request.header_lines() {
@@ -189,16 +198,18 @@ impl CachePolicy {
         }
         let facts = RequestFacts::of(request);
         let host = facts.host.map(|h| arena.push_text(&String::from_utf8_lossy(&sanitize(h))));
-        let vary = vary::select(&mut arena, &fields, request);
+        let keyed_on_authorization: &[&str] = if options.store_authenticated { &["authorization"] } else { &[] };
+        let vary = vary::select(&mut arena, &fields, request, keyed_on_authorization);
 
         let stored = Stored {
-            options: *options,
+            options: options.clone(),
             request_time: request_time.min(response_time),
             response_time,
             status,
             request_authorized: facts.authorized,
-            request_no_store: facts.directives.no_store,
+            request_no_store: facts.directives.no_store && !options.ignore_request_cache_control,
             invalidated: false,
+            request_bypassed: facts.range_or_precondition && options.bypass_range_and_conditional,
             arena,
             method: method_span,
             url: url_span,
@@ -206,11 +217,12 @@ impl CachePolicy {
             fields,
             vary,
         };
-        Ok(Self::from_stored(stored, cc))
+        Ok(Self::from_stored(stored, cc, targeted))
     }
 
-    /// Derives every fact from the stored state.
-    pub(crate) fn from_stored(stored: Stored, cc: ResponseDirectives) -> Self {
+    /// Derives every fact from the stored state; `cc` are the directives obeyed, from
+    /// `targeted` (RFC 9213) or from Cache-Control.
+    pub(crate) fn from_stored(stored: Stored, cc: ResponseDirectives, targeted: Option<usize>) -> Self {
         let a = &stored.arena;
         let reference_year = year_of(stored.response_time);
         let mut date = None;
@@ -219,6 +231,7 @@ impl CachePolicy {
         let mut age_value = None;
         let mut d = Derived {
             cc,
+            targeted,
             target: TargetSpans::of(a, stored.method, None),
             method: Method::of(a.text(stored.method).as_bytes()),
             date_value: stored.response_time,
@@ -238,7 +251,10 @@ impl CachePolicy {
             let v = a.get(f.value);
             match f.kind {
                 FieldKind::Date if date.is_none() => date = Some(parse_http_date(v, reference_year)),
-                FieldKind::Expires if expires.is_none() => expires = Some(parse_http_date(v, reference_year)),
+                // RFC 9213 §2.2: a targeted field in use replaces Expires too.
+                FieldKind::Expires if expires.is_none() && targeted.is_none() => {
+                    expires = Some(parse_http_date(v, reference_year))
+                }
                 FieldKind::LastModified if d.last_modified.is_none() => {
                     d.last_modified = Some(f.value);
                     last_modified = parse_http_date(v, reference_year);
@@ -345,6 +361,8 @@ pub(crate) struct RequestFacts<'r> {
     pub directives: RequestDirectives,
     pub host: Option<&'r [u8]>,
     pub authorized: bool,
+    /// Range or a precondition is present (RFC 9110 §13.1, §14.2).
+    pub range_or_precondition: bool,
 }
 
 impl<'r> RequestFacts<'r> {
@@ -352,16 +370,26 @@ impl<'r> RequestFacts<'r> {
         let mut builder = RequestDirectives::builder();
         let mut host = None;
         let mut authorized = false;
+        let mut range_or_precondition = false;
         for (name, value) in request.header_lines() {
             match classify(name) {
                 FieldKind::CacheControl => builder.cache_control(value),
                 FieldKind::Pragma => builder.pragma(value),
                 FieldKind::Host if host.is_none() => host = Some(value),
                 FieldKind::Authorization => authorized = true,
+                kind if kind.is_range_or_precondition() => range_or_precondition = true,
                 _ => {}
             }
         }
-        RequestFacts { directives: builder.finish(), host, authorized }
+        RequestFacts { directives: builder.finish(), host, authorized, range_or_precondition }
+    }
+
+    /// The request directives this cache obeys: accelerators may ignore them (but no-cache).
+    pub fn obeyed_directives(&self, options: &Options) -> RequestDirectives {
+        if !options.ignore_request_cache_control {
+            return self.directives;
+        }
+        RequestDirectives { no_cache: self.directives.no_cache && options.honor_request_no_cache, ..Default::default() }
     }
 }
 
@@ -413,12 +441,20 @@ fn drop_cargo_cult(arena: &mut Arena, fields: &mut Vec<Field>) {
 /// RFC 9111 §3.1: fields listed in Connection are not stored, nor (in a shared cache) fields
 /// named by a qualified `private`; fields named by a qualified `no-cache` are stored but not
 /// served without revalidation.
-fn drop_unstored_fields(arena: &Arena, fields: &mut Vec<Field>, cc: &ResponseDirectives, shared: bool) {
+fn drop_unstored_fields(arena: &Arena, fields: &mut Vec<Field>, cc: &ResponseDirectives, targeted: Option<&str>, shared: bool) {
     let has_connection = fields.iter().any(|f| f.kind == FieldKind::Connection);
     if !(has_connection || cc.no_cache_fields || (shared && cc.private_fields)) {
         return;
     }
-    let cc_lines = || fields.iter().filter(|f| f.kind == FieldKind::CacheControl).map(|f| arena.get(f.value));
+    let cc_lines = || {
+        fields
+            .iter()
+            .filter(|f| match targeted {
+                Some(name) => arena.text(f.name).eq_ignore_ascii_case(name),
+                None => f.kind == FieldKind::CacheControl,
+            })
+            .map(|f| arena.get(f.value))
+    };
     let private = if shared && cc.private_fields { qualified_field_names(cc_lines(), "private") } else { Vec::new() };
     let no_cache = if cc.no_cache_fields { qualified_field_names(cc_lines(), "no-cache") } else { Vec::new() };
     let named = |list: &[Vec<u8>], name: &str| list.iter().any(|n| n.eq_ignore_ascii_case(name.as_bytes()));

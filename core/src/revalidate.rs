@@ -8,7 +8,9 @@ use crate::date::unix_millis;
 use crate::directives::RequestDirectives;
 use crate::error::Error;
 use crate::headers::{classify, is_token, list_members, sanitize, FieldKind, HeaderList, HttpRequest, HttpResponse};
-use crate::policy::{lines_named, CachePolicy, Method};
+use crate::explain::Reason;
+use crate::policy::{lines_named, CachePolicy, Method, RequestFacts};
+use crate::serve::{Decision, Forwarding};
 
 /// How the answer to a revalidation request was used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,12 +65,23 @@ impl CachePolicy {
     /// the request's fields minus hop-by-hop ones and If-Range, with the stored validators
     /// (If-None-Match, If-Modified-Since) when the stored response can answer the request;
     /// without any If-None-Match / If-Modified-Since when it cannot.
+    ///
+    /// `now` does not change the answer today; it is taken so that callers need not change if a
+    /// time-dependent rule is added.
     pub fn revalidation_headers<'a>(&'a self, request: &'a impl HttpRequest, now: SystemTime) -> HeaderList<'a> {
-        self.revalidation_headers_at(request, unix_millis(now))
+        let evaluation = self.evaluate(request, now);
+        let mode = match (evaluation.decision(), evaluation.reason()) {
+            (Decision::NoMatch, Some(Reason::Bypassed)) => Forwarding::PassThrough,
+            (Decision::NoMatch, _) => Forwarding::Unconditional,
+            _ => Forwarding::Conditional,
+        };
+        self.revalidation_headers_at(request, mode)
     }
 
-    pub(crate) fn revalidation_headers_at<'a>(&'a self, request: &'a impl HttpRequest, _now: i64) -> HeaderList<'a> {
-        let usable = self.unusable_reason(request, lines_named(request, b"host").next()).is_none();
+    /// The request to send to the origin, in the given mode.
+    pub(crate) fn revalidation_headers_at<'a>(&'a self, request: &'a impl HttpRequest, mode: Forwarding) -> HeaderList<'a> {
+        let usable = mode == Forwarding::Conditional;
+        let pass_through = mode == Forwarding::PassThrough;
         let etag = self.field_value(self.derived.etag).filter(|_| usable);
         let get_or_head = matches!(Method::of(request.method().as_bytes()), Method::Get | Method::Head);
         let last_modified = self.field_value(self.derived.last_modified).filter(|_| usable && get_or_head);
@@ -86,7 +99,8 @@ impl CachePolicy {
             }
             match classify(name) {
                 kind if kind.is_hop_by_hop() => continue,
-                FieldKind::IfRange => continue,
+                FieldKind::IfRange if !pass_through => continue,
+                FieldKind::IfModifiedSince | FieldKind::IfNoneMatch if pass_through => {}
                 FieldKind::IfModifiedSince if !usable => continue,
                 FieldKind::IfModifiedSince if last_modified.is_some() => {
                     // Our Last-Modified replaces the client's date, in place (§4.3.1).
@@ -138,6 +152,31 @@ impl CachePolicy {
         out
     }
 
+    /// Lost-update protection, as httplib2 does (RFC 9110 §13.1.1, §13.1.4): for a PUT, PATCH or
+    /// DELETE to this stored response's URI, the precondition to add so that the change applies
+    /// only to the version the client has seen — `If-Match` with the stored strong ETag, else
+    /// `If-Unmodified-Since` with the stored Last-Modified. Empty when the request is of another
+    /// method or URI, already carries either precondition, or there is no usable validator.
+    pub fn lost_update_headers(&self, request: &impl HttpRequest) -> HeaderList<'_> {
+        let facts = RequestFacts::of(request);
+        let modifies = matches!(request.method(), "PUT" | "PATCH" | "DELETE");
+        let url = request.url();
+        let host = facts.host.and_then(|h| std::str::from_utf8(h).ok());
+        let same_resource = crate::uri::Target::parse(&url, host).matches(&self.target());
+        let has_precondition = request.header_lines().any(|(n, _)| matches!(classify(n), FieldKind::IfMatch | FieldKind::IfUnmodifiedSince));
+        if !modifies || !same_resource || has_precondition {
+            return Vec::new();
+        }
+        // If-Match compares strongly: a weak entity-tag could never match (RFC 9110 §13.1.1).
+        if let Some(etag) = self.field_value(self.derived.etag).filter(|e| !is_weak(e)) {
+            return vec![("if-match", Cow::Borrowed(etag))];
+        }
+        match self.field_value(self.derived.last_modified) {
+            Some(lm) => vec![("if-unmodified-since", Cow::Borrowed(lm))],
+            None => Vec::new(),
+        }
+    }
+
     /// Merges the origin's answer to a revalidation request (RFC 9111 §4.3.3–§4.3.5).
     ///
     /// `response` is `None` when no answer came (connection failure, timeout). A 5xx error or
@@ -166,7 +205,7 @@ impl CachePolicy {
         let head_freshening = response.status() == 200
             && request.method() == "HEAD"
             && self.derived.method == Method::Get
-            && self.unusable_reason(request, lines_named(request, b"host").next()).is_none();
+            && self.unusable_reason(request, &RequestFacts::of(request)).is_none();
         if response.status() == 304 || head_freshening {
             let matched = if head_freshening { self.head_matches(response) } else { self.not_modified_matches(response) };
             if !matched {

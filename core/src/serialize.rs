@@ -4,9 +4,13 @@
 //!
 //! ```text
 //! magic "CPOL" · version u8 = 1
-//! flags u8: 1 shared · 2 ignore_cargo_cult · 4 trust_server_date · 8 request had Authorization
-//!           · 16 request said no-store · 32 invalidated by a HEAD response
-//! cache_heuristic f64 · immutable_min_time_to_live u64 ms
+//! options: switches u32 (bit per boolean option, in the order of OPTION_BITS)
+//!          · request_no_cache u8 (0 revalidate, 1 reload)
+//!          · set_cookie u8 (0 revalidate, 1 refuse, 2 strip, 3 keep)
+//!          · cache_heuristic f64 · immutable_min_time_to_live u64 ms · grace_period u64 ms
+//!          · targeted field count u32, each: bytes
+//! flags u8: 1 request had Authorization · 2 request said no-store · 4 invalidated by a HEAD
+//!           response · 8 request had Range or preconditions (bypassed)
 //! request_time i64 ms · response_time i64 ms · status u16
 //! method bytes · url bytes · host u8 (0 absent, 1 present) [bytes]
 //! vary count u32, each: name bytes · present u8 [value bytes]
@@ -19,17 +23,54 @@
 
 use std::time::Duration;
 
-use crate::directives::ResponseDirectives;
 use crate::error::{Error, ErrorKind};
-use crate::headers::{classify, sanitize, Arena, Field, FieldKind};
-use crate::options::Options;
+use crate::headers::{classify, sanitize, Arena, Field};
+use crate::options::{Options, RequestNoCache, SetCookiePolicy};
 use crate::policy::{check_method, check_status, check_url, header_name, CachePolicy, Stored};
 use crate::vary::Selected;
 
 const MAGIC: &[u8; 4] = b"CPOL";
 /// The serialization format version this build writes and reads.
 pub const FORMAT_VERSION: u8 = 1;
-const KNOWN_FLAGS: u8 = 0b11_1111;
+const KNOWN_FLAGS: u8 = 0b1111;
+
+/// The boolean options, bit 0 upwards.
+fn option_bits(o: &Options) -> [bool; 14] {
+    [
+        o.shared,
+        o.ignore_cargo_cult,
+        o.trust_server_date,
+        o.cache_etags,
+        o.ignore_request_cache_control,
+        o.honor_request_no_cache,
+        o.store_authenticated,
+        o.ignore_s_maxage,
+        o.ignore_no_store,
+        o.store_https,
+        o.bypass_range_and_conditional,
+        o.store_only_2xx,
+        o.suppress_age,
+        o.replace_date,
+    ]
+}
+
+fn set_option_bits(o: &mut Options, bits: u32) {
+    let b = |i: u32| bits & (1 << i) != 0;
+    o.shared = b(0);
+    o.ignore_cargo_cult = b(1);
+    o.trust_server_date = b(2);
+    o.cache_etags = b(3);
+    o.ignore_request_cache_control = b(4);
+    o.honor_request_no_cache = b(5);
+    o.store_authenticated = b(6);
+    o.ignore_s_maxage = b(7);
+    o.ignore_no_store = b(8);
+    o.store_https = b(9);
+    o.bypass_range_and_conditional = b(10);
+    o.store_only_2xx = b(11);
+    o.suppress_age = b(12);
+    o.replace_date = b(13);
+}
 
 impl CachePolicy {
     /// Serializes the policy (format documented in this module; versioned, stable).
@@ -40,15 +81,30 @@ impl CachePolicy {
         out.extend_from_slice(MAGIC);
         out.push(FORMAT_VERSION);
         let o = &s.options;
-        let flags = u8::from(o.shared)
-            | u8::from(o.ignore_cargo_cult) << 1
-            | u8::from(o.trust_server_date) << 2
-            | u8::from(s.request_authorized) << 3
-            | u8::from(s.request_no_store) << 4
-            | u8::from(s.invalidated) << 5;
-        out.push(flags);
+        let bits = option_bits(o).iter().enumerate().fold(0u32, |acc, (i, &on)| acc | u32::from(on) << i);
+        out.extend_from_slice(&bits.to_le_bytes());
+        out.push(match o.request_no_cache {
+            RequestNoCache::Revalidate => 0,
+            RequestNoCache::Reload => 1,
+        });
+        out.push(match o.set_cookie {
+            SetCookiePolicy::Revalidate => 0,
+            SetCookiePolicy::Refuse => 1,
+            SetCookiePolicy::Strip => 2,
+            SetCookiePolicy::Keep => 3,
+        });
         out.extend_from_slice(&o.cache_heuristic.to_le_bytes());
         out.extend_from_slice(&(o.immutable_min_ms() as u64).to_le_bytes());
+        out.extend_from_slice(&(o.grace_ms() as u64).to_le_bytes());
+        out.extend_from_slice(&(o.targeted_fields.len() as u32).to_le_bytes());
+        for name in &o.targeted_fields {
+            put(&mut out, name.as_bytes());
+        }
+        let flags = u8::from(s.request_authorized)
+            | u8::from(s.request_no_store) << 1
+            | u8::from(s.invalidated) << 2
+            | u8::from(s.request_bypassed) << 3;
+        out.push(flags);
         out.extend_from_slice(&s.request_time.to_le_bytes());
         out.extend_from_slice(&s.response_time.to_le_bytes());
         out.extend_from_slice(&s.status.to_le_bytes());
@@ -92,18 +148,36 @@ impl CachePolicy {
         if version != FORMAT_VERSION {
             return Err(bad(&format!("unsupported serialization version {version} (this build reads {FORMAT_VERSION})")));
         }
+        let mut options = Options::default();
+        let bits = u32::from_le_bytes(r.array()?);
+        if bits >> option_bits(&options).len() != 0 {
+            return Err(bad("unknown option bits"));
+        }
+        set_option_bits(&mut options, bits);
+        options.request_no_cache = match r.u8()? {
+            0 => RequestNoCache::Revalidate,
+            1 => RequestNoCache::Reload,
+            _ => return Err(bad("unknown request_no_cache value")),
+        };
+        options.set_cookie = match r.u8()? {
+            0 => SetCookiePolicy::Revalidate,
+            1 => SetCookiePolicy::Refuse,
+            2 => SetCookiePolicy::Strip,
+            3 => SetCookiePolicy::Keep,
+            _ => return Err(bad("unknown set_cookie value")),
+        };
+        options.cache_heuristic = f64::from_le_bytes(r.array()?);
+        options.immutable_min_time_to_live = Duration::from_millis(u64::from_le_bytes(r.array()?));
+        options.grace_period = Duration::from_millis(u64::from_le_bytes(r.array()?));
+        let targeted = r.count()?;
+        for _ in 0..targeted {
+            options.targeted_fields.push(r.text("targeted field")?.to_string());
+        }
+        options.validate()?;
         let flags = r.u8()?;
         if flags & !KNOWN_FLAGS != 0 {
             return Err(bad("unknown flags"));
         }
-        let options = Options {
-            shared: flags & 1 != 0,
-            ignore_cargo_cult: flags & 2 != 0,
-            trust_server_date: flags & 4 != 0,
-            cache_heuristic: f64::from_le_bytes(r.array()?),
-            immutable_min_time_to_live: Duration::from_millis(u64::from_le_bytes(r.array()?)),
-        };
-        options.validate()?;
         let request_time = i64::from_le_bytes(r.array()?);
         let response_time = i64::from_le_bytes(r.array()?);
         let status = u16::from_le_bytes(r.array()?);
@@ -157,9 +231,10 @@ impl CachePolicy {
             request_time: request_time.min(response_time),
             response_time,
             status,
-            request_authorized: flags & 8 != 0,
-            request_no_store: flags & 16 != 0,
-            invalidated: flags & 32 != 0,
+            request_authorized: flags & 1 != 0,
+            request_no_store: flags & 2 != 0,
+            invalidated: flags & 4 != 0,
+            request_bypassed: flags & 8 != 0,
             arena,
             method,
             url,
@@ -167,12 +242,8 @@ impl CachePolicy {
             fields,
             vary,
         };
-        let cc = {
-            let a = &stored.arena;
-            let lines = |k: FieldKind| stored.fields.iter().filter(move |f| f.kind == k).map(|f| a.get(f.value));
-            ResponseDirectives::parse(lines(FieldKind::CacheControl), lines(FieldKind::Pragma))
-        };
-        Ok(CachePolicy::from_stored(stored, cc))
+        let (cc, targeted) = crate::targeted::response_directives(&stored.arena, &stored.fields, &stored.options);
+        Ok(CachePolicy::from_stored(stored, cc, targeted))
     }
 }
 

@@ -8,6 +8,7 @@ use crate::date::{format_http_date, unix_millis};
 use crate::directives::{MaxStale, RequestDirectives};
 use crate::explain::Reason;
 use crate::headers::{FieldKind, HeaderList, HttpRequest};
+use crate::options::RequestNoCache;
 use crate::policy::{CachePolicy, Method, RequestFacts};
 use crate::uri::Target;
 use crate::vary;
@@ -56,6 +57,45 @@ impl Decision {
     }
 }
 
+/// How a request goes to the origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Forwarding {
+    /// With the stored validators: the stored response can answer (RFC 9111 §4.3.1).
+    Conditional,
+    /// Without the client's If-None-Match / If-Modified-Since either: the answer is to be
+    /// stored, so it must be complete.
+    Unconditional,
+    /// As the client sent it (but hop-by-hop fields): the cache stays out of it.
+    PassThrough,
+}
+
+/// Where a stored response stands in its two-stage expiry (a pattern against dog-piling: at
+/// the soft expiry exactly one caller refreshes, the lock being the caller's, while the others
+/// keep getting the old response; at the hard expiry nothing stale is served).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ExpiryStage {
+    /// Fresh: serve it.
+    Fresh,
+    /// Past its freshness, within the grace period or stale-while-revalidate window: serve it,
+    /// and let one caller refresh it.
+    SoftExpired,
+    /// Past every window: revalidate before serving.
+    HardExpired,
+}
+
+impl ExpiryStage {
+    /// `fresh`, `soft_expired` or `hard_expired`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ExpiryStage::Fresh => "fresh",
+            ExpiryStage::SoftExpired => "soft_expired",
+            ExpiryStage::HardExpired => "hard_expired",
+        }
+    }
+}
+
 /// The whole answer for a new request: the decision, its reason, and the header lists to use.
 #[derive(Debug, Clone, Copy)]
 pub struct Evaluation<'a, Q: HttpRequest> {
@@ -67,6 +107,11 @@ pub struct Evaluation<'a, Q: HttpRequest> {
 }
 
 impl<'a, Q: HttpRequest> Evaluation<'a, Q> {
+    /// Remaining freshness at the evaluation time in ms, negative when stale.
+    pub(crate) fn policy_lifetime_left_ms(&self) -> i64 {
+        self.policy.derived.lifetime.saturating_sub(self.policy.age_ms(self.now))
+    }
+
     /// What to do.
     pub fn decision(&self) -> Decision {
         self.decision
@@ -85,7 +130,12 @@ impl<'a, Q: HttpRequest> Evaluation<'a, Q> {
     /// The request headers to send to the origin, when the decision contacts it: conditional
     /// for revalidation, plain for a forwarded request (RFC 9111 §4.3.1).
     pub fn revalidation_headers(&self) -> Option<HeaderList<'a>> {
-        self.decision.contacts_origin().then(|| self.policy.revalidation_headers_at(self.request, self.now))
+        let mode = match (self.decision, self.reason) {
+            (Decision::NoMatch, Some(Reason::Bypassed)) => Forwarding::PassThrough,
+            (Decision::NoMatch, _) => Forwarding::Unconditional,
+            _ => Forwarding::Conditional,
+        };
+        self.decision.contacts_origin().then(|| self.policy.revalidation_headers_at(self.request, mode))
     }
 }
 
@@ -94,11 +144,12 @@ impl CachePolicy {
     pub fn evaluate<'a, Q: HttpRequest>(&'a self, request: &'a Q, now: SystemTime) -> Evaluation<'a, Q> {
         let now = unix_millis(now);
         let facts = RequestFacts::of(request);
-        let (mut decision, mut reason) = match self.unusable_reason(request, facts.host) {
+        let rd = facts.obeyed_directives(&self.stored.options);
+        let (mut decision, mut reason) = match self.unusable_reason(request, &facts) {
             Some(r) => (Decision::NoMatch, Some(r)),
-            None => self.freshness_decision(&facts.directives, now),
+            None => self.freshness_decision(&rd, now),
         };
-        if facts.directives.only_if_cached && !decision.serves_stored() {
+        if rd.only_if_cached && !decision.serves_stored() {
             (decision, reason) = (Decision::GatewayTimeout, Some(Reason::OnlyIfCached));
         }
         Evaluation { policy: self, request, now, decision, reason }
@@ -119,10 +170,14 @@ impl CachePolicy {
 
     /// Whether the stored response is usable for `request` at all (RFC 9111 §4): the reason
     /// when it is not.
-    pub(crate) fn unusable_reason(&self, request: &impl HttpRequest, host: Option<&[u8]>) -> Option<Reason> {
+    pub(crate) fn unusable_reason(&self, request: &impl HttpRequest, facts: &RequestFacts<'_>) -> Option<Reason> {
         if self.derived.not_storable.is_some() {
             return Some(Reason::NotStorable);
         }
+        if self.stored.options.bypass_range_and_conditional && facts.range_or_precondition {
+            return Some(Reason::Bypassed);
+        }
+        let host = facts.host;
             let method = Method::of(request.method().as_bytes());
         let method_ok = match self.derived.method {
             // A stored GET response serves HEAD too; a POST response with Content-Location
@@ -151,7 +206,12 @@ impl CachePolicy {
         let age = self.age_ms(now);
         let lifetime = d.lifetime;
         if rd.no_cache {
-            return (Decision::Revalidate, Some(Reason::RequestNoCache));
+            // httplib2's end-to-end reload forwards without validators (RFC 9111 §5.2.1.4 asks
+            // only that the stored response not be used without validation).
+            return match self.stored.options.request_no_cache {
+                RequestNoCache::Revalidate => (Decision::Revalidate, Some(Reason::RequestNoCache)),
+                RequestNoCache::Reload => (Decision::NoMatch, Some(Reason::RequestNoCache)),
+            };
         }
         if d.cc.no_cache {
             return (Decision::Revalidate, Some(Reason::ResponseNoCache));
@@ -173,17 +233,28 @@ impl CachePolicy {
         };
         let swr = i64::from(d.cc.stale_while_revalidate.seconds().unwrap_or(0)) * 1000;
         let swr_ok = staleness < swr;
-        match (d.stale_forbidden, max_stale_ok, swr_ok) {
-            (false, true, _) => (Decision::Stale, Some(Reason::MaxStale)),
-            (false, false, true) => (Decision::StaleWhileRevalidate, Some(Reason::StaleWhileRevalidate)),
-            (true, true, _) | (true, _, true) => (Decision::Revalidate, Some(Reason::StaleForbidden)),
+        let grace_ok = staleness < self.stored.options.grace_ms();
+        match (d.stale_forbidden, max_stale_ok, swr_ok, grace_ok) {
+            (false, true, _, _) => (Decision::Stale, Some(Reason::MaxStale)),
+            (false, false, true, _) => (Decision::StaleWhileRevalidate, Some(Reason::StaleWhileRevalidate)),
+            (false, false, false, true) => (Decision::StaleWhileRevalidate, Some(Reason::GracePeriod)),
+            (true, true, _, _) | (true, _, true, _) | (true, _, _, true) => (Decision::Revalidate, Some(Reason::StaleForbidden)),
             _ => (Decision::Revalidate, Some(Reason::Stale)),
         }
     }
 
     pub(crate) fn response_headers_at(&self, now: i64) -> HeaderList<'_> {
         let a = &self.stored.arena;
-        let mut age = Some(Cow::Owned(decimal((self.age_ms(now) + 500) / 1000)));
+        let o = &self.stored.options;
+        let mut age = (!o.suppress_age).then(|| Cow::Owned(decimal((self.age_ms(now).saturating_add(500)) / 1000)));
+        // RFC 9110 §6.6.1: a cache adds the Date of reception to a response without a valid one;
+        // an accelerator may present the current time instead.
+        let replacement_date = if o.replace_date {
+            Some(now)
+        } else {
+            (!self.derived.has_valid_date).then_some(self.stored.response_time)
+        };
+        let mut date = replacement_date.map(|ms| Cow::Owned(format_http_date(ms.div_euclid(1000)).into_bytes()));
         let mut out: HeaderList<'_> = Vec::with_capacity(self.stored.fields.len() + 2);
         for f in self.stored.fields.iter().filter(|f| f.served) {
             match f.kind {
@@ -192,20 +263,42 @@ impl CachePolicy {
                         out.push((a.text(f.name), age));
                     }
                 }
-                // An invalid Date is not passed on; a valid one is added below instead.
-                FieldKind::Date if !self.derived.has_valid_date => {}
+                // The first valid Date stays in place unless replaced; invalid ones go.
+                FieldKind::Date if replacement_date.is_some() => {
+                    if o.replace_date {
+                        if let Some(date) = date.take() {
+                            out.push((a.text(f.name), date));
+                        }
+                    }
+                }
                 _ => out.push((a.text(f.name), Cow::Borrowed(a.get(f.value)))),
             }
         }
-        if !self.derived.has_valid_date {
-            // RFC 9110 §6.6.1: a cache adds the Date of reception to a response without one.
-            let date = format_http_date(self.stored.response_time.div_euclid(1000));
-            out.push(("date", Cow::Owned(date.into_bytes())));
+        if let Some(date) = date {
+            out.push(("date", date));
         }
         if let Some(age) = age {
             out.push(("age", age));
         }
         out
+    }
+
+    /// The two-stage expiry of an accelerator at `now` (soft: serve the old response while one
+    /// caller refreshes it; hard: serve nothing stale). Without a grace period the soft stage
+    /// is the stale-while-revalidate window, if any.
+    pub fn expiry_stage(&self, now: SystemTime) -> ExpiryStage {
+        let d = &self.derived;
+        let age = self.age_ms(unix_millis(now));
+        if age < d.lifetime {
+            return ExpiryStage::Fresh;
+        }
+        let swr = i64::from(d.cc.stale_while_revalidate.seconds().unwrap_or(0)) * 1000;
+        let soft = if d.stale_forbidden { 0 } else { swr.max(self.stored.options.grace_ms()) };
+        if age.saturating_sub(d.lifetime) < soft {
+            ExpiryStage::SoftExpired
+        } else {
+            ExpiryStage::HardExpired
+        }
     }
 }
 

@@ -17,41 +17,54 @@ pub(crate) struct Selected {
     pub value: Option<Span>,
 }
 
-/// Records, for each distinct name in the response's Vary lines, the request's value.
-pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpRequest) -> Vec<Selected> {
+/// Records, for each distinct name in the response's Vary lines (and in `also`: fields the
+/// cache keys on by configuration), the request's value.
+pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpRequest, also: &[&str]) -> Vec<Selected> {
     let mut selected: Vec<Selected> = Vec::new();
     // Names are read from `bytes` and written to `text`; values the other way round.
     let Arena { text, bytes } = arena;
     for field in fields.iter().filter(|f| f.kind == FieldKind::Vary) {
         let (mut pos, end) = (field.value.start as usize, field.value.end as usize);
         while let Some((m_start, m_end, next)) = next_member(&bytes[pos..end]) {
-            let member = (pos + m_start, pos + m_end);
+            let name = &bytes[pos + m_start..pos + m_end];
             pos += next;
-            let text_of = |s: Span| &text[s.start as usize..s.end as usize];
-            let name = &bytes[member.0..member.1];
-            if name == b"*" || selected.iter().any(|s| text_of(s.name).as_bytes().eq_ignore_ascii_case(name)) {
-                continue;
-            }
-            // A member that is not text can never name a request field.
-            let Ok(name) = std::str::from_utf8(name) else { continue };
             let start = text.len();
-            text.push_str(name);
-            text[start..].make_ascii_lowercase();
-            let name_span = Span { start: start as u32, end: text.len() as u32 };
-            let name = &text[start..];
-            let mut lines = request.header_lines().filter(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v).peekable();
-            let value = lines.next().map(|first| {
-                let value_start = bytes.len() as u32;
-                match lines.peek() {
-                    None if is_canonical(first) => bytes.extend_from_slice(first),
-                    _ => bytes.extend(Normalized::new(std::iter::once(first).chain(lines))),
-                }
-                Span { start: value_start, end: bytes.len() as u32 }
-            });
-            selected.push(Selected { name: name_span, value });
+            // `*` matches nothing (§4.1); a member that is not text can name no request field.
+            match std::str::from_utf8(name) {
+                Ok(name) if name != "*" => text.push_str(name),
+                _ => continue,
+            }
+            select_name_at(text, start, bytes, &mut selected, request);
         }
     }
+    for name in also {
+        let start = text.len();
+        text.push_str(name);
+        select_name_at(text, start, bytes, &mut selected, request);
+    }
     selected
+}
+
+/// Takes the name at the end of `text` (from `start`): lower-cases it and, unless it is
+/// already selected, records the request's normalised value for it.
+fn select_name_at(text: &mut String, start: usize, bytes: &mut Vec<u8>, selected: &mut Vec<Selected>, request: &impl HttpRequest) {
+    text[start..].make_ascii_lowercase();
+    let name = &text[start..];
+    if selected.iter().any(|s| &text[s.name.start as usize..s.name.end as usize] == name) {
+        text.truncate(start);
+        return;
+    }
+    let name_span = Span { start: start as u32, end: text.len() as u32 };
+    let mut lines = request.header_lines().filter(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v).peekable();
+    let value = lines.next().map(|first| {
+        let value_start = bytes.len() as u32;
+        match lines.peek() {
+            None if is_canonical(first) => bytes.extend_from_slice(first),
+            _ => bytes.extend(Normalized::new(std::iter::once(first).chain(lines))),
+        }
+        Span { start: value_start, end: bytes.len() as u32 }
+    });
+    selected.push(Selected { name: name_span, value });
 }
 
 /// Whether `request` presents the same values for every selected field.
@@ -66,6 +79,13 @@ pub(crate) fn matches(arena: &Arena, selected: &[Selected], request: &impl HttpR
             _ => Normalized::new(std::iter::once(first).chain(lines)).eq(stored.iter().copied()),
         }
     })
+}
+
+/// The normalised value of a request's field lines named `name`, `None` when absent.
+pub(crate) fn normalized_value(request: &impl HttpRequest, name: &str) -> Option<Vec<u8>> {
+    let mut lines = request.header_lines().filter(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v).peekable();
+    lines.peek()?;
+    Some(Normalized::new(lines).collect())
 }
 
 /// True when a one-line value is already in normalised form (so equals its normalisation).

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cachepolicy::{CachePolicy, HeaderList, Options, Request, Response};
+use cachepolicy::{CachePolicy, CacheStatus, HeaderList, Options, Request, RequestNoCache, Response, SetCookiePolicy};
 use serde_json::Value;
 
 type Lines = Vec<(Vec<u8>, Vec<u8>)>;
@@ -59,18 +59,57 @@ fn status_of(v: &Value) -> u16 {
     }
 }
 
-fn options(v: Option<&Value>) -> Result<Options, String> {
-    let mut o = Options::default();
-    for (k, val) in v.and_then(Value::as_object).into_iter().flatten() {
+/// The case's options: `profile` first, then each option; `Err(Ok(e))` is an engine error.
+fn options(v: Option<&Value>) -> Result<Options, Result<cachepolicy::Error, String>> {
+    let object = v.and_then(Value::as_object);
+    let mut o = match object.and_then(|m| m.get("profile")) {
+        Some(p) => Options::profile(p.as_str().unwrap_or("")).map_err(Ok)?,
+        None => Options::default(),
+    };
+    let secs = |val: &Value, what: &str| -> Result<Duration, Result<cachepolicy::Error, String>> {
+        Ok(Duration::from_secs_f64(val.as_f64().ok_or(Err(what.to_string()))?.max(0.0)))
+    };
+    let flag = |val: &Value, what: &str| val.as_bool().ok_or(Err(what.to_string()));
+    for (k, val) in object.into_iter().flatten() {
         match k.as_str() {
-            "shared" => o.shared = val.as_bool().ok_or("shared")?,
-            "cache_heuristic" => o.cache_heuristic = val.as_f64().ok_or("cache_heuristic")?,
-            "immutable_min_time_to_live" => {
-                o.immutable_min_time_to_live = Duration::from_secs_f64(val.as_f64().ok_or("immutable")?.max(0.0))
+            "profile" => {}
+            "cache_etags" => o.cache_etags = flag(val, k)?,
+            "request_no_cache" => {
+                o.request_no_cache = match val.as_str() {
+                    Some("revalidate") => RequestNoCache::Revalidate,
+                    Some("reload") => RequestNoCache::Reload,
+                    _ => return Err(Err("request_no_cache".into())),
+                }
             }
-            "ignore_cargo_cult" => o.ignore_cargo_cult = val.as_bool().ok_or("ignore_cargo_cult")?,
-            "trust_server_date" => o.trust_server_date = val.as_bool().ok_or("trust_server_date")?,
-            other => return Err(format!("unknown option {other}")),
+            "targeted_fields" => {
+                o.targeted_fields = val.as_array().ok_or(Err(k.clone()))?.iter().map(|v| v.as_str().unwrap_or("").to_string()).collect()
+            }
+            "ignore_request_cache_control" => o.ignore_request_cache_control = flag(val, k)?,
+            "honor_request_no_cache" => o.honor_request_no_cache = flag(val, k)?,
+            "store_authenticated" => o.store_authenticated = flag(val, k)?,
+            "ignore_s_maxage" => o.ignore_s_maxage = flag(val, k)?,
+            "grace_period" => o.grace_period = secs(val, k)?,
+            "ignore_no_store" => o.ignore_no_store = flag(val, k)?,
+            "store_https" => o.store_https = flag(val, k)?,
+            "bypass_range_and_conditional" => o.bypass_range_and_conditional = flag(val, k)?,
+            "store_only_2xx" => o.store_only_2xx = flag(val, k)?,
+            "set_cookie" => {
+                o.set_cookie = match val.as_str() {
+                    Some("revalidate") => SetCookiePolicy::Revalidate,
+                    Some("refuse") => SetCookiePolicy::Refuse,
+                    Some("strip") => SetCookiePolicy::Strip,
+                    Some("keep") => SetCookiePolicy::Keep,
+                    _ => return Err(Err("set_cookie".into())),
+                }
+            }
+            "suppress_age" => o.suppress_age = flag(val, k)?,
+            "replace_date" => o.replace_date = flag(val, k)?,
+            "shared" => o.shared = flag(val, k)?,
+            "cache_heuristic" => o.cache_heuristic = val.as_f64().ok_or(Err(k.clone()))?,
+            "immutable_min_time_to_live" => o.immutable_min_time_to_live = secs(val, k)?,
+            "ignore_cargo_cult" => o.ignore_cargo_cult = flag(val, k)?,
+            "trust_server_date" => o.trust_server_date = flag(val, k)?,
+            other => return Err(Err(format!("unknown option {other}"))),
         }
     }
     Ok(o)
@@ -109,15 +148,28 @@ fn check<T: PartialEq + std::fmt::Debug>(got: T, want: T, what: &str) -> Result<
     }
 }
 
-fn run_case(case: &Value) -> Result<(), String> {
-    let options = options(case.get("options"))?;
+/// Builds a policy from a `{request, response, response_time, request_time?}` object.
+fn build(case: &Value, options: &Options) -> Result<CachePolicy, cachepolicy::Error> {
     let request = Req::of(&case["request"]);
     let response_value = &case["response"];
     let response_lines = lines(response_value.get("headers"));
     let response = Response { status: status_of(response_value), headers: &response_lines };
     let response_time = time(&case["response_time"]);
     let request_time = case.get("request_time").map_or(response_time, time);
-    let built = CachePolicy::with_request_time(&request.raw(), &response, &options, request_time, response_time);
+    CachePolicy::with_request_time(&request.raw(), &response, options, request_time, response_time)
+}
+
+fn run_case(case: &Value) -> Result<(), String> {
+    let response_time = time(&case["response_time"]);
+    let built = options(case.get("options")).map_err(|e| e.map_or_else(|s| s, |e| e.to_string())).map(|o| (build(case, &o), o));
+    let (built, options) = match (built, case.get("construct_error")) {
+        (Ok(pair), _) => pair,
+        (Err(e), None) => return Err(e),
+        (Err(_), Some(_)) => match options(case.get("options")) {
+            Err(Ok(e)) => return check(e.kind().code(), case["construct_error"].as_str().unwrap_or(""), "construct_error"),
+            _ => return Err("bad options".into()),
+        },
+    };
     if let Some(kind) = case.get("construct_error") {
         return match built {
             Err(e) => check(e.kind().code(), kind.as_str().unwrap_or(""), "construct_error"),
@@ -182,6 +234,42 @@ fn run_case(case: &Value) -> Result<(), String> {
                     }
                     policy = out.policy;
                     Ok(())
+                }
+                "retention" => close(policy.retention(now).as_secs_f64(), expect, "retention"),
+                "expiry_stage" => check(policy.expiry_stage(now).code(), expect.as_str().unwrap(), "expiry_stage"),
+                "lost_update_headers" => {
+                    let r = step_request.as_ref().ok_or("lost_update_headers needs a request")?;
+                    same_headers(&policy.lost_update_headers(&r.raw()), expect)
+                }
+                "primary_key" => match &step_request {
+                    Some(r) => check(cachepolicy::primary_key(&r.raw()).map_err(|e| e.to_string())?, expect.as_str().unwrap().to_string(), "primary_key"),
+                    None => check(policy.primary_key(), expect.as_str().unwrap().to_string(), "primary_key"),
+                },
+                "secondary_key" => match &step_request {
+                    Some(r) => check(policy.secondary_key_for(&r.raw()), expect.as_str().unwrap().to_string(), "secondary_key"),
+                    None => check(policy.secondary_key(), expect.as_str().unwrap().to_string(), "secondary_key"),
+                },
+                "cache_status" => {
+                    let r = step_request.as_ref().ok_or("cache_status needs a request")?;
+                    let raw = r.raw();
+                    let e = policy.evaluate(&raw, now);
+                    let mut status = CacheStatus::from_evaluation(step["cache"].as_str().unwrap_or("cache"), &e);
+                    if let Some(s) = step.get("fwd_status").and_then(Value::as_u64) {
+                        status = status.with_fwd_status(s as u16);
+                    }
+                    status = status.with_stored(step.get("stored").and_then(Value::as_bool).unwrap_or(false));
+                    status = status.with_collapsed(step.get("collapsed").and_then(Value::as_bool).unwrap_or(false));
+                    if let Some(k) = step.get("key").and_then(Value::as_str) {
+                        status = status.with_key(k);
+                    }
+                    check(status.to_header_value(), expect.as_str().unwrap().to_string(), "cache_status")
+                }
+                "select_variant" => {
+                    let r = step_request.as_ref().ok_or("select_variant needs a request")?;
+                    let others: Vec<CachePolicy> = step["variants"].as_array().ok_or("variants")?.iter().map(|v| build(v, &options).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
+                    let all: Vec<&CachePolicy> = std::iter::once(&policy).chain(others.iter()).collect();
+                    let chosen = cachepolicy::select_variant(all.iter().copied(), &r.raw()).map(|c| all.iter().position(|p| std::ptr::eq(*p, c)).unwrap());
+                    check(chosen.map(|i| i as i64), expect.as_i64(), "select_variant")
                 }
                 "invalidation_targets" => {
                     let want: Vec<String> = expect.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
