@@ -21,3 +21,10 @@ test-python:
 
 test-node:
 	bash node/run-tests.sh
+
+# The C library (see ffi/README.md): header, shared and static library, pkg-config file.
+#   make install PREFIX=/usr/local [DESTDIR=/staging] [LIBDIR=...] [INCLUDEDIR=...]
+PREFIX ?= /usr/local
+.PHONY: install
+install:
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" LIBDIR="$(LIBDIR)" INCLUDEDIR="$(INCLUDEDIR)" bash ffi/install.sh
