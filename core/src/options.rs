@@ -21,6 +21,23 @@ pub enum RequestNoCache {
     Reload,
 }
 
+impl RequestNoCache {
+    /// `revalidate` or `reload`.
+    pub fn code(self) -> &'static str {
+        match self {
+            RequestNoCache::Revalidate => "revalidate",
+            RequestNoCache::Reload => "reload",
+        }
+    }
+
+    /// The value with this code.
+    pub fn from_code(code: &str) -> Result<Self, Error> {
+        [RequestNoCache::Revalidate, RequestNoCache::Reload].into_iter().find(|v| v.code() == code).ok_or_else(|| {
+            Error::new(ErrorKind::InvalidOption, format!("request_no_cache: unknown value {code:?}: expected revalidate or reload"))
+        })
+    }
+}
+
 /// How a cache treats responses that set cookies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -36,6 +53,28 @@ pub enum SetCookiePolicy {
     Strip,
     /// Store and serve as is: RFC 9111 does not restrict it.
     Keep,
+}
+
+impl SetCookiePolicy {
+    /// `revalidate`, `refuse`, `strip` or `keep`.
+    pub fn code(self) -> &'static str {
+        match self {
+            SetCookiePolicy::Revalidate => "revalidate",
+            SetCookiePolicy::Refuse => "refuse",
+            SetCookiePolicy::Strip => "strip",
+            SetCookiePolicy::Keep => "keep",
+        }
+    }
+
+    /// The value with this code.
+    pub fn from_code(code: &str) -> Result<Self, Error> {
+        [SetCookiePolicy::Revalidate, SetCookiePolicy::Refuse, SetCookiePolicy::Strip, SetCookiePolicy::Keep]
+            .into_iter()
+            .find(|v| v.code() == code)
+            .ok_or_else(|| {
+                Error::new(ErrorKind::InvalidOption, format!("set_cookie: unknown value {code:?}: expected revalidate, refuse, strip or keep"))
+            })
+    }
 }
 
 /// How the cache that asks behaves.

@@ -31,6 +31,20 @@ pub enum RevalidationOutcome {
     Failed,
 }
 
+impl RevalidationOutcome {
+    /// `not_modified`, `modified`, `not_matched`, `head_mismatch`, `stale_if_error` or `failed`.
+    pub fn code(self) -> &'static str {
+        match self {
+            RevalidationOutcome::NotModified => "not_modified",
+            RevalidationOutcome::Modified => "modified",
+            RevalidationOutcome::NotMatched => "not_matched",
+            RevalidationOutcome::HeadMismatch => "head_mismatch",
+            RevalidationOutcome::StaleIfError => "stale_if_error",
+            RevalidationOutcome::Failed => "failed",
+        }
+    }
+}
+
 /// The result of [`CachePolicy::revalidated_policy`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revalidation {
