@@ -71,6 +71,6 @@ pub use keys::{primary_key, select_variant};
 pub use headers::{HeaderList, HeaderSource, HttpRequest, HttpResponse, Request, Response};
 pub use options::{Options, RequestNoCache, SetCookiePolicy, PROFILES};
 pub use policy::CachePolicy;
-pub use revalidate::{Revalidation, RevalidationOutcome};
+pub use revalidate::{forward_headers, Revalidation, RevalidationOutcome};
 pub use serialize::FORMAT_VERSION;
 pub use serve::{Decision, Evaluation, ExpiryStage};

@@ -94,76 +94,18 @@ impl CachePolicy {
 
     /// The request to send to the origin, in the given mode.
     pub(crate) fn revalidation_headers_at<'a>(&'a self, request: &'a impl HttpRequest, mode: Forwarding) -> HeaderList<'a> {
-        let usable = mode == Forwarding::Conditional;
-        let pass_through = mode == Forwarding::PassThrough;
-        let etag = self.field_value(self.derived.etag).filter(|_| usable);
+        let conditional = mode == Forwarding::Conditional;
+        let etag = self.field_value(self.derived.etag).filter(|_| conditional);
         let get_or_head = matches!(Method::of(request.method().as_bytes()), Method::Get | Method::Head);
-        let last_modified = self.field_value(self.derived.last_modified).filter(|_| usable && get_or_head);
-        let connection_listed = |name: &[u8]| {
-            lines_named(request, b"connection").any(|v| list_members(v).any(|m| m.eq_ignore_ascii_case(name)))
-        };
-        let mut out: HeaderList<'a> = Vec::with_capacity(12);
-        let mut if_none_match: Option<usize> = None;
-        let mut if_modified_since_placed = false;
-        for (name, value) in request.header_lines() {
-            // A field that cannot be forwarded safely (its name is not a token) is dropped.
-            let Ok(name_str) = std::str::from_utf8(name) else { continue };
-            if !is_token(name) {
-                continue;
-            }
-            match classify(name) {
-                kind if kind.is_hop_by_hop() => continue,
-                FieldKind::IfRange if !pass_through => continue,
-                FieldKind::IfModifiedSince | FieldKind::IfNoneMatch if pass_through => {}
-                FieldKind::IfModifiedSince if !usable => continue,
-                FieldKind::IfModifiedSince if last_modified.is_some() => {
-                    // Our Last-Modified replaces the client's date, in place (§4.3.1).
-                    if !std::mem::replace(&mut if_modified_since_placed, true) {
-                        out.push((name_str, Cow::Borrowed(last_modified.unwrap_or_default())));
-                    }
-                    continue;
-                }
-                FieldKind::IfNoneMatch if !usable => continue,
-                FieldKind::IfNoneMatch if etag.is_some() => {
-                    // The client's entity-tags and ours go in one list (RFC 9110 §5.3).
-                    match if_none_match {
-                        Some(i) => {
-                            let mut v = out[i].1.to_vec();
-                            v.extend_from_slice(b", ");
-                            v.extend_from_slice(&sanitize(value));
-                            out[i].1 = Cow::Owned(v);
-                        }
-                        None => {
-                            if_none_match = Some(out.len());
-                            out.push((name_str, sanitize(value)));
-                        }
-                    }
-                    continue;
-                }
-                _ if connection_listed(name) => continue,
-                _ => {}
-            }
-            out.push((name_str, sanitize(value)));
-        }
-        if let Some(etag) = etag {
-            match if_none_match {
-                Some(i) => {
-                    let existing = &out[i].1;
-                    let star = existing.as_ref() == b"*";
-                    if !star && !list_members(existing).any(|m| m == etag) {
-                        let mut v = existing.to_vec();
-                        v.extend_from_slice(b", ");
-                        v.extend_from_slice(etag);
-                        out[i].1 = Cow::Owned(v);
-                    }
-                }
-                None => out.push(("if-none-match", Cow::Borrowed(etag))),
-            }
-        }
-        if let (Some(lm), false) = (last_modified, if_modified_since_placed) {
-            out.push(("if-modified-since", Cow::Borrowed(lm)));
-        }
-        out
+        let last_modified = self.field_value(self.derived.last_modified).filter(|_| conditional && get_or_head);
+        forwarded_headers(request, mode, etag, last_modified)
+    }
+
+    /// The request headers to repeat `request` without any validator, e.g. after a 304 that did
+    /// not match the stored response (RFC 9111 §4.3.4): hop-by-hop fields, If-Range,
+    /// If-None-Match and If-Modified-Since removed.
+    pub fn unconditional_headers<'a>(&'a self, request: &'a impl HttpRequest) -> HeaderList<'a> {
+        self.revalidation_headers_at(request, Forwarding::Unconditional)
     }
 
     /// Lost-update protection, as httplib2 does (RFC 9110 §13.1.1, §13.1.4): for a PUT, PATCH or
@@ -221,7 +163,7 @@ impl CachePolicy {
             && self.derived.method == Method::Get
             && self.unusable_reason(request, &RequestFacts::of(request)).is_none();
         if response.status() == 304 || head_freshening {
-            let matched = if head_freshening { self.head_matches(response) } else { self.not_modified_matches(response) };
+            let matched = if head_freshening { self.head_matches(response) } else { self.not_modified_matches(request, response) };
             if !matched {
                 if head_freshening {
                     let mut stale = self.clone();
@@ -266,7 +208,12 @@ impl CachePolicy {
     }
 
     /// RFC 9111 §4.3.4: whether a 304 identifies the stored response.
-    fn not_modified_matches(&self, response: &impl HttpResponse) -> bool {
+    ///
+    /// A 304 without any validator is matched when the stored response has none either (as the
+    /// RFC says), and also when the request it answers named no validator but the stored
+    /// response's own: it can then refer to nothing else. Many origins send such 304s (RFC 9110
+    /// §15.4.5 asks for the ETag, but they omit it), and refusing them would cost a full refetch.
+    fn not_modified_matches(&self, request: &impl HttpRequest, response: &impl HttpResponse) -> bool {
         let first = |kind| response.header_lines().find(|(n, _)| classify(n) == kind).map(|(_, v)| crate::headers::trim_ows(v));
         let stored_etag = self.field_value(self.derived.etag);
         let stored_lm = self.field_value(self.derived.last_modified);
@@ -281,7 +228,14 @@ impl CachePolicy {
         if let Some(new_lm) = first(FieldKind::LastModified) {
             return stored_lm.is_some_and(|old| same_date(old, new_lm));
         }
-        stored_etag.is_none() && stored_lm.is_none()
+        if stored_etag.is_none() && stored_lm.is_none() {
+            return true;
+        }
+        request.header_lines().all(|(name, value)| match classify(name) {
+            FieldKind::IfNoneMatch => list_members(value).all(|tag| stored_etag.is_some_and(|ours| opaque(ours) == opaque(tag))),
+            FieldKind::IfModifiedSince => stored_lm.is_some_and(|ours| same_date(ours, value)),
+            _ => true,
+        })
     }
 
     /// RFC 9111 §4.3.5: a HEAD response's validators and Content-Length (those present) match.
@@ -338,4 +292,84 @@ impl CachePolicy {
 fn same_date(a: &[u8], b: &[u8]) -> bool {
     let parse = |v| crate::date::parse_http_date(v, 2000);
     crate::headers::trim_ows(a) == crate::headers::trim_ows(b) || matches!((parse(a), parse(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// The request headers to forward when nothing is stored for `request`: hop-by-hop and
+/// Connection-listed fields, If-Range, If-None-Match and If-Modified-Since removed (the answer is
+/// to be stored, so it must be complete; the cache answers the client's own preconditions from
+/// it, RFC 9111 §4.3.2). CR, LF and NUL in values become spaces.
+pub fn forward_headers(request: &impl HttpRequest) -> HeaderList<'_> {
+    forwarded_headers(request, Forwarding::Unconditional, None, None)
+}
+
+/// The request's fields for the origin (RFC 9111 §4.3.1): with `etag` / `last_modified` added as
+/// preconditions when given.
+fn forwarded_headers<'a>(request: &'a impl HttpRequest, mode: Forwarding, etag: Option<&'a [u8]>, last_modified: Option<&'a [u8]>) -> HeaderList<'a> {
+    let usable = mode == Forwarding::Conditional;
+    let pass_through = mode == Forwarding::PassThrough;
+    let connection_listed = |name: &[u8]| {
+        lines_named(request, b"connection").any(|v| list_members(v).any(|m| m.eq_ignore_ascii_case(name)))
+    };
+    let mut out: HeaderList<'a> = Vec::with_capacity(12);
+    let mut if_none_match: Option<usize> = None;
+    let mut if_modified_since_placed = false;
+    for (name, value) in request.header_lines() {
+        // A field that cannot be forwarded safely (its name is not a token) is dropped.
+        let Ok(name_str) = std::str::from_utf8(name) else { continue };
+        if !is_token(name) {
+            continue;
+        }
+        match classify(name) {
+            kind if kind.is_hop_by_hop() => continue,
+            FieldKind::IfRange if !pass_through => continue,
+            FieldKind::IfModifiedSince | FieldKind::IfNoneMatch if pass_through => {}
+            FieldKind::IfModifiedSince if !usable => continue,
+            FieldKind::IfModifiedSince if last_modified.is_some() => {
+                // Our Last-Modified replaces the client's date, in place (§4.3.1).
+                if !std::mem::replace(&mut if_modified_since_placed, true) {
+                    out.push((name_str, Cow::Borrowed(last_modified.unwrap_or_default())));
+                }
+                continue;
+            }
+            FieldKind::IfNoneMatch if !usable => continue,
+            FieldKind::IfNoneMatch if etag.is_some() => {
+                // The client's entity-tags and ours go in one list (RFC 9110 §5.3).
+                match if_none_match {
+                    Some(i) => {
+                        let mut v = out[i].1.to_vec();
+                        v.extend_from_slice(b", ");
+                        v.extend_from_slice(&sanitize(value));
+                        out[i].1 = Cow::Owned(v);
+                    }
+                    None => {
+                        if_none_match = Some(out.len());
+                        out.push((name_str, sanitize(value)));
+                    }
+                }
+                continue;
+            }
+            _ if connection_listed(name) => continue,
+            _ => {}
+        }
+        out.push((name_str, sanitize(value)));
+    }
+    if let Some(etag) = etag {
+        match if_none_match {
+            Some(i) => {
+                let existing = &out[i].1;
+                let star = existing.as_ref() == b"*";
+                if !star && !list_members(existing).any(|m| m == etag) {
+                    let mut v = existing.to_vec();
+                    v.extend_from_slice(b", ");
+                    v.extend_from_slice(etag);
+                    out[i].1 = Cow::Owned(v);
+                }
+            }
+            None => out.push(("if-none-match", Cow::Borrowed(etag))),
+        }
+    }
+    if let (Some(lm), false) = (last_modified, if_modified_since_placed) {
+        out.push(("if-modified-since", Cow::Borrowed(lm)));
+    }
+    out
 }

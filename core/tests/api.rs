@@ -205,3 +205,16 @@ fn extreme_times_never_panic() {
         assert_eq!(CachePolicy::from_bytes(&p.to_bytes()).unwrap(), p);
     }
 }
+
+#[test]
+fn rfc9111_4_3_forwarding_without_a_usable_stored_response() {
+    let req_headers = [("host", "example.com"), ("connection", "x-hop"), ("x-hop", "1"), ("if-none-match", "\"c\""), ("if-modified-since", "Tue, 14 Nov 2023 22:13:20 GMT"), ("if-range", "\"c\""), ("range", "bytes=0-1"), ("te", "trailers"), ("accept", "a\r\nb")];
+    let req = Request { method: "GET", url: "https://example.com/a", headers: &req_headers };
+    let forwarded: Vec<(String, Vec<u8>)> = cachepolicy::forward_headers(&req).into_iter().map(|(n, v)| (n.to_string(), v.into_owned())).collect();
+    assert_eq!(forwarded, vec![("host".to_string(), b"example.com".to_vec()), ("range".to_string(), b"bytes=0-1".to_vec()), ("accept".to_string(), b"a  b".to_vec())]);
+    // A stored, matching response: the unconditional list drops the client's validators too.
+    let p = policy();
+    let again = Request { method: "GET", url: "https://example.com/a", headers: &[("accept-encoding", "gzip"), ("if-none-match", "\"v1\"")] };
+    let names: Vec<&str> = p.unconditional_headers(&again).iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, vec!["accept-encoding"]);
+}
