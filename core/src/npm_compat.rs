@@ -9,7 +9,7 @@
 //! the few facts below, which the rest of the API does not expose. Every rule stays in this
 //! crate.
 
-use crate::headers::{list_members, HttpRequest};
+use crate::headers::list_members;
 use crate::policy::CachePolicy;
 
 impl CachePolicy {
@@ -45,11 +45,6 @@ pub fn field_names<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Vec<String>
         .filter_map(|m| std::str::from_utf8(m).ok())
         .map(str::to_ascii_lowercase)
         .collect()
-}
-
-/// Whether the request presents any line named `name` (ASCII case-insensitive).
-pub fn has_field(request: &impl HttpRequest, name: &str) -> bool {
-    request.header_lines().any(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
 }
 
 #[cfg(test)]

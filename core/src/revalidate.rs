@@ -8,9 +8,8 @@ use crate::date::unix_millis;
 use crate::directives::RequestDirectives;
 use crate::error::Error;
 use crate::headers::{classify, is_token, list_members, sanitize, FieldKind, HeaderList, HttpRequest, HttpResponse};
-use crate::explain::Reason;
 use crate::policy::{lines_named, CachePolicy, Method, RequestFacts};
-use crate::serve::{Decision, Forwarding};
+use crate::serve::Forwarding;
 
 /// How the answer to a revalidation request was used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,13 +82,7 @@ impl CachePolicy {
     /// `now` does not change the answer today; it is taken so that callers need not change if a
     /// time-dependent rule is added.
     pub fn revalidation_headers<'a>(&'a self, request: &'a impl HttpRequest, now: SystemTime) -> HeaderList<'a> {
-        let evaluation = self.evaluate(request, now);
-        let mode = match (evaluation.decision(), evaluation.reason()) {
-            (Decision::NoMatch, Some(Reason::Bypassed)) => Forwarding::PassThrough,
-            (Decision::NoMatch, _) => Forwarding::Unconditional,
-            _ => Forwarding::Conditional,
-        };
-        self.revalidation_headers_at(request, mode)
+        self.revalidation_headers_at(request, self.evaluate(request, now).forwarding())
     }
 
     /// The request to send to the origin, in the given mode.

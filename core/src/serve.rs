@@ -104,12 +104,18 @@ pub struct Evaluation<'a, Q: HttpRequest> {
     now: i64,
     decision: Decision,
     reason: Option<Reason>,
+    /// How a request to the origin would be made, decided with the decision.
+    forwarding: Forwarding,
 }
 
 impl<'a, Q: HttpRequest> Evaluation<'a, Q> {
     /// Remaining freshness at the evaluation time in ms, negative when stale.
     pub(crate) fn policy_lifetime_left_ms(&self) -> i64 {
         self.policy.derived.lifetime.saturating_sub(self.policy.age_ms(self.now))
+    }
+
+    pub(crate) fn forwarding(&self) -> Forwarding {
+        self.forwarding
     }
 
     /// What to do.
@@ -130,12 +136,7 @@ impl<'a, Q: HttpRequest> Evaluation<'a, Q> {
     /// The request headers to send to the origin, when the decision contacts it: conditional
     /// for revalidation, plain for a forwarded request (RFC 9111 §4.3.1).
     pub fn revalidation_headers(&self) -> Option<HeaderList<'a>> {
-        let mode = match (self.decision, self.reason) {
-            (Decision::NoMatch, Some(Reason::Bypassed)) => Forwarding::PassThrough,
-            (Decision::NoMatch, _) => Forwarding::Unconditional,
-            _ => Forwarding::Conditional,
-        };
-        self.decision.contacts_origin().then(|| self.policy.revalidation_headers_at(self.request, mode))
+        self.decision.contacts_origin().then(|| self.policy.revalidation_headers_at(self.request, self.forwarding))
     }
 }
 
@@ -149,10 +150,16 @@ impl CachePolicy {
             Some(r) => (Decision::NoMatch, Some(r)),
             None => self.freshness_decision(&rd, now),
         };
+        // Only a stored response that can answer the request lends its validators.
+        let forwarding = match (decision, reason) {
+            (Decision::NoMatch, Some(Reason::Bypassed)) => Forwarding::PassThrough,
+            (Decision::NoMatch, _) => Forwarding::Unconditional,
+            _ => Forwarding::Conditional,
+        };
         if rd.only_if_cached && !decision.serves_stored() {
             (decision, reason) = (Decision::GatewayTimeout, Some(Reason::OnlyIfCached));
         }
-        Evaluation { policy: self, request, now, decision, reason }
+        Evaluation { policy: self, request, now, decision, reason, forwarding }
     }
 
     /// True when the stored response can be served for `request` at `now` without contacting
