@@ -124,48 +124,75 @@ impl ResponseDirectives {
     }
 
     pub(crate) fn apply(&mut self, name: &[u8], arg: Option<&[u8]>) {
+        use Known::*;
         let Some(directive) = known_response_directive(name) else { return };
         let qualified = || arg.is_some_and(|a| list_members(a).next().is_some());
         match directive {
-            "max-age" => self.max_age = self.max_age.merge(arg),
-            "s-maxage" => self.s_maxage = self.s_maxage.merge(arg),
-            "stale-while-revalidate" => self.stale_while_revalidate = self.stale_while_revalidate.merge(arg),
-            "stale-if-error" => self.stale_if_error = self.stale_if_error.merge(arg),
-            "no-store" => self.no_store = true,
-            "no-cache" if qualified() => self.no_cache_fields = true,
-            "no-cache" => self.no_cache = true,
-            "private" if qualified() => self.private_fields = true,
-            "private" => self.private = true,
-            "public" => self.public = true,
-            "must-revalidate" => self.must_revalidate = true,
-            "proxy-revalidate" => self.proxy_revalidate = true,
-            "must-understand" => self.must_understand = true,
-            "no-transform" => self.no_transform = true,
-            "immutable" => self.immutable = true,
-            "pre-check" => self.pre_check = true,
-            "post-check" => self.post_check = true,
-            _ => {}
+            MaxAge => self.max_age = self.max_age.merge(arg),
+            SMaxAge => self.s_maxage = self.s_maxage.merge(arg),
+            StaleWhileRevalidate => self.stale_while_revalidate = self.stale_while_revalidate.merge(arg),
+            StaleIfError => self.stale_if_error = self.stale_if_error.merge(arg),
+            NoStore => self.no_store = true,
+            NoCache if qualified() => self.no_cache_fields = true,
+            NoCache => self.no_cache = true,
+            Private if qualified() => self.private_fields = true,
+            Private => self.private = true,
+            Public => self.public = true,
+            MustRevalidate => self.must_revalidate = true,
+            ProxyRevalidate => self.proxy_revalidate = true,
+            MustUnderstand => self.must_understand = true,
+            NoTransform => self.no_transform = true,
+            Immutable => self.immutable = true,
+            PreCheck => self.pre_check = true,
+            PostCheck => self.post_check = true,
         }
     }
 }
 
-/// The canonical name of a response directive this engine knows, matched case-insensitively
-/// after narrowing by length.
-fn known_response_directive(name: &[u8]) -> Option<&'static str> {
-    let candidates: &[&'static str] = match name.len() {
-        6 => &["public"],
-        7 => &["max-age", "private"],
-        8 => &["s-maxage", "no-store", "no-cache"],
-        9 => &["immutable", "pre-check"],
-        10 => &["post-check"],
-        12 => &["no-transform"],
-        14 => &["stale-if-error"],
-        15 => &["must-revalidate", "must-understand"],
-        16 => &["proxy-revalidate"],
-        22 => &["stale-while-revalidate"],
+/// The response directives this engine knows.
+#[derive(Clone, Copy)]
+enum Known {
+    MaxAge,
+    SMaxAge,
+    StaleWhileRevalidate,
+    StaleIfError,
+    NoStore,
+    NoCache,
+    Private,
+    Public,
+    MustRevalidate,
+    ProxyRevalidate,
+    MustUnderstand,
+    NoTransform,
+    Immutable,
+    PreCheck,
+    PostCheck,
+}
+
+/// The known response directive `name` is, matched case-insensitively after narrowing by
+/// length and a distinguishing letter, with one comparison.
+fn known_response_directive(name: &[u8]) -> Option<Known> {
+    use Known::*;
+    let letter = |i: usize| name.get(i).map_or(0, |b| b | 0x20);
+    let (expected, known): (&[u8], Known) = match (name.len(), letter(0)) {
+        (6, _) => (b"public", Public),
+        (7, b'm') => (b"max-age", MaxAge),
+        (7, _) => (b"private", Private),
+        (8, b's') => (b"s-maxage", SMaxAge),
+        (8, _) if letter(3) == b's' => (b"no-store", NoStore),
+        (8, _) => (b"no-cache", NoCache),
+        (9, b'i') => (b"immutable", Immutable),
+        (9, _) => (b"pre-check", PreCheck),
+        (10, _) => (b"post-check", PostCheck),
+        (12, _) => (b"no-transform", NoTransform),
+        (14, _) => (b"stale-if-error", StaleIfError),
+        (15, _) if letter(5) == b'r' => (b"must-revalidate", MustRevalidate),
+        (15, _) => (b"must-understand", MustUnderstand),
+        (16, _) => (b"proxy-revalidate", ProxyRevalidate),
+        (22, _) => (b"stale-while-revalidate", StaleWhileRevalidate),
         _ => return None,
     };
-    candidates.iter().copied().find(|c| c.as_bytes().eq_ignore_ascii_case(name))
+    expected.eq_ignore_ascii_case(name).then_some(known)
 }
 
 /// `max-stale` in a request (§5.2.1.2).
@@ -301,57 +328,55 @@ pub struct Directive<'a> {
 
 /// The directives of one Cache-Control line, in order; empty items are skipped.
 pub fn directives(line: &[u8]) -> impl Iterator<Item = Directive<'_>> {
-    let mut pos = 0;
+    let mut rest = line;
     std::iter::from_fn(move || loop {
-        // Skip separators.
-        while pos < line.len() && (line[pos] == b',' || is_ows(line[pos])) {
-            pos += 1;
-        }
-        if pos >= line.len() {
-            return None;
-        }
-        let start = pos;
-        while pos < line.len() && !matches!(line[pos], b'=' | b',') {
-            pos += 1;
-        }
-        let name = trim_ows(&line[start..pos]);
-        let mut arg = None;
-        let mut end = pos;
-        if pos < line.len() && line[pos] == b'=' {
-            pos += 1;
-            while pos < line.len() && is_ows(line[pos]) {
-                pos += 1;
+        let start = rest.iter().position(|&b| b != b',' && !is_ows(b))?;
+        rest = &rest[start..];
+        let name_end = rest.iter().position(|&b| b == b'=' || b == b',').unwrap_or(rest.len());
+        let name = trim_ows(&rest[..name_end]);
+        if rest.get(name_end) != Some(&b'=') {
+            rest = &rest[name_end..];
+            if name.is_empty() {
+                continue;
             }
-            let arg_start = pos;
-            if pos < line.len() && line[pos] == b'"' {
-                pos += 1;
+            return Some(Directive { name, arg: None, text: name });
+        }
+        let value_start = name_end + 1 + rest[name_end + 1..].iter().take_while(|&&b| is_ows(b)).count();
+        let value = &rest[value_start..];
+        let (arg, arg_len) = match value.first() {
+            Some(b'"') => {
+                // A quoted string (RFC 9110 §5.6.4): up to the closing quote, escapes kept.
                 let mut escaped = false;
-                while pos < line.len() {
-                    let b = line[pos];
-                    pos += 1;
-                    match b {
-                        _ if escaped => escaped = false,
-                        b'\\' => escaped = true,
-                        b'"' => break,
-                        _ => {}
+                let close = value[1..].iter().position(|&b| match b {
+                    _ if escaped => {
+                        escaped = false;
+                        false
                     }
+                    b'\\' => {
+                        escaped = true;
+                        false
+                    }
+                    b'"' => true,
+                    _ => false,
+                });
+                match close {
+                    Some(i) => (&value[1..1 + i], i + 2),
+                    None => (&value[1..], value.len()),
                 }
-                let closed = pos - arg_start >= 2 && line[pos - 1] == b'"';
-                arg = Some(&line[arg_start + 1..if closed { pos - 1 } else { pos }]);
-                end = pos;
-                // Anything after the closing quote up to the next comma is ignored.
-                pos += comma_outside_quotes(&line[pos..]).unwrap_or(line.len() - pos);
-            } else {
-                while pos < line.len() && line[pos] != b',' {
-                    pos += 1;
-                }
-                let value = trim_ows(&line[arg_start..pos]);
-                arg = Some(&value[..value.iter().position(|&b| is_ows(b)).unwrap_or(value.len())]);
-                end = arg_start + value.len();
             }
-        }
+            _ => {
+                let end = value.iter().position(|&b| b == b',').unwrap_or(value.len());
+                let token = trim_ows(&value[..end]);
+                let token = &token[..token.iter().position(|&b| is_ows(b)).unwrap_or(token.len())];
+                (token, token.len())
+            }
+        };
+        let text = trim_ows(&rest[..value_start + arg_len]);
+        // Whatever follows the argument up to the next comma is ignored.
+        let after = &rest[value_start + arg_len..];
+        rest = &after[comma_outside_quotes(after).unwrap_or(after.len())..];
         if !name.is_empty() {
-            return Some(Directive { name, arg, text: trim_ows(&line[start..end]) });
+            return Some(Directive { name, arg: Some(arg), text });
         }
     })
 }

@@ -307,8 +307,9 @@ pub(crate) fn trim_ows(v: &[u8]) -> &[u8] {
 pub(crate) fn needs_sanitizing(v: &[u8]) -> bool {
     v.first().is_some_and(|&b| is_ows(b))
         || v.last().is_some_and(|&b| is_ows(b))
-        // Bytes up to CR are rare in values; only then look closer (a branch-free first pass).
-        || (v.iter().fold(false, |seen, &b| seen | (b <= b'\r')) && v.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)))
+        // Bytes up to CR are rare in values; only then look closer (a branch-free first pass
+        // that the compiler vectorizes).
+        || (v.iter().fold(0u8, |seen, &b| seen | u8::from(b <= b'\r')) != 0 && v.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)))
 }
 
 /// A field value as RFC 9110 §5.5 says to process it: CR, LF and NUL replaced by SP (they are
@@ -414,9 +415,9 @@ impl Arena {
         if !is_token(name) {
             return None;
         }
-        let start = self.text.len() as u32;
-        self.text.extend(name.iter().map(|&b| char::from(b)));
-        Some(Span { start, end: self.text.len() as u32 })
+        // A token is ASCII, so valid UTF-8: `from_utf8` cannot fail here.
+        let text = std::str::from_utf8(name).ok()?;
+        Some(self.push_text(text))
     }
 
     /// The span of `sub`, a slice of this arena's text.

@@ -8,7 +8,7 @@ use crate::directives::{directives, qualified_field_names, RequestDirectives, Re
 use crate::error::{excerpt, Error, ErrorKind};
 use crate::explain::Reason;
 use crate::freshness::FreshnessSource;
-use crate::headers::{classify, is_token, list_members, sanitize, Arena, Field, FieldKind, HttpRequest, HttpResponse, Span};
+use crate::headers::{classify, is_token, list_members, needs_sanitizing, sanitize, Arena, Field, FieldKind, HttpRequest, HttpResponse, Span};
 use crate::options::{Options, SetCookiePolicy};
 use crate::uri::Target;
 use crate::{freshness, storable, vary};
@@ -166,7 +166,9 @@ impl CachePolicy {
         let status = response.status();
         check_status(status)?;
 
-        let mut arena = Arena::with_capacity(method.len() + url.len() + 256, 512);
+        // Sized once from the input, so the arena never grows while filling.
+        let (names, values) = response.header_lines().fold((0, 0), |(n, v), (name, value)| (n + name.len(), v + value.len()));
+        let mut arena = Arena::with_capacity(method.len() + url.len() + names + 64, values + 128);
         let method_span = arena.push_text(method);
         let url_span = arena.push_text(&url);
         let mut fields = Vec::with_capacity(16);
@@ -177,7 +179,7 @@ impl CachePolicy {
                 continue;
             }
             let name = arena.push_token(name).ok_or_else(|| invalid_header_name(name))?;
-            let value = arena.push(&sanitize(value));
+            let value = if needs_sanitizing(value) { arena.push(&sanitize(value)) } else { arena.push(value) };
             fields.push(Field { name, value, kind, served: true });
         }
         if options.ignore_cargo_cult {

@@ -90,13 +90,14 @@ pub(crate) fn normalized_value(request: &impl HttpRequest, name: &str) -> Option
 
 /// True when a one-line value is already in normalised form (so equals its normalisation).
 fn is_canonical(v: &[u8]) -> bool {
-    let n = v.len();
-    v.iter().enumerate().all(|(i, &b)| match b {
-        b'\t' | b'"' => false,
-        b' ' => i > 0 && i + 1 < n && v[i - 1] != b' ' && v[i + 1] != b' ' && v[i + 1] != b',',
-        b',' => i + 1 == n || matches!(v[i + 1], b' ' | b','),
-        _ => true,
-    })
+    let ends_ok = v.first() != Some(&b' ') && v.last() != Some(&b' ');
+    ends_ok
+        && !v.iter().any(|&b| b == b'\t' || b == b'"')
+        && v.windows(2).all(|w| match (w[0], w[1]) {
+            (b' ', b' ' | b',') => false,
+            (b',', next) => next == b' ' || next == b',',
+            _ => true,
+        })
 }
 
 /// The normalised bytes of a field's lines, produced without allocating.
