@@ -29,6 +29,10 @@ pub enum Forward {
 }
 
 impl Forward {
+    /// Every value, in declaration order.
+    pub const ALL: [Forward; 8] =
+        [Forward::Bypass, Forward::Method, Forward::UriMiss, Forward::VaryMiss, Forward::Miss, Forward::Request, Forward::Stale, Forward::Partial];
+
     /// The token RFC 9211 registers: `bypass`, `method`, `uri-miss`, `vary-miss`, `miss`,
     /// `request`, `stale` or `partial`.
     pub fn token(self) -> &'static str {

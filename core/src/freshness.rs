@@ -28,6 +28,16 @@ pub enum FreshnessSource {
 }
 
 impl FreshnessSource {
+    /// Every source, in declaration order.
+    pub const ALL: [FreshnessSource; 6] = [
+        FreshnessSource::SMaxAge,
+        FreshnessSource::MaxAge,
+        FreshnessSource::Expires,
+        FreshnessSource::Heuristic,
+        FreshnessSource::Immutable,
+        FreshnessSource::None,
+    ];
+
     /// A stable code: `s-maxage`, `max-age`, `expires`, `heuristic`, `immutable` or `none`.
     pub fn code(self) -> &'static str {
         match self {

@@ -31,6 +31,16 @@ pub enum RevalidationOutcome {
 }
 
 impl RevalidationOutcome {
+    /// Every outcome, in declaration order.
+    pub const ALL: [RevalidationOutcome; 6] = [
+        RevalidationOutcome::NotModified,
+        RevalidationOutcome::Modified,
+        RevalidationOutcome::NotMatched,
+        RevalidationOutcome::HeadMismatch,
+        RevalidationOutcome::StaleIfError,
+        RevalidationOutcome::Failed,
+    ];
+
     /// `not_modified`, `modified`, `not_matched`, `head_mismatch`, `stale_if_error` or `failed`.
     pub fn code(self) -> &'static str {
         match self {

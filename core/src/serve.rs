@@ -33,6 +33,10 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// Every decision, in declaration order.
+    pub const ALL: [Decision; 6] =
+        [Decision::Fresh, Decision::Stale, Decision::StaleWhileRevalidate, Decision::Revalidate, Decision::NoMatch, Decision::GatewayTimeout];
+
     /// A stable code: `fresh`, `stale`, `stale_while_revalidate`, `revalidate`, `no_match`,
     /// `gateway_timeout`.
     pub fn code(self) -> &'static str {
@@ -86,6 +90,9 @@ pub enum ExpiryStage {
 }
 
 impl ExpiryStage {
+    /// Every stage, in declaration order.
+    pub const ALL: [ExpiryStage; 3] = [ExpiryStage::Fresh, ExpiryStage::SoftExpired, ExpiryStage::HardExpired];
+
     /// `fresh`, `soft_expired` or `hard_expired`.
     pub fn code(self) -> &'static str {
         match self {

@@ -4,42 +4,14 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use cachepolicy::{CachePolicy, Decision, FreshnessSource, Options, Request, Response, RevalidationOutcome};
 
-pub const DECISIONS: [Decision; 6] = [
-    Decision::Fresh,
-    Decision::Stale,
-    Decision::StaleWhileRevalidate,
-    Decision::Revalidate,
-    Decision::NoMatch,
-    Decision::GatewayTimeout,
-];
+pub const DECISIONS: [Decision; 6] = Decision::ALL;
 
-pub const SOURCES: [FreshnessSource; 6] = [
-    FreshnessSource::SMaxAge,
-    FreshnessSource::MaxAge,
-    FreshnessSource::Expires,
-    FreshnessSource::Heuristic,
-    FreshnessSource::Immutable,
-    FreshnessSource::None,
-];
+pub const SOURCES: [FreshnessSource; 6] = FreshnessSource::ALL;
 
-pub const OUTCOMES: [RevalidationOutcome; 6] = [
-    RevalidationOutcome::NotModified,
-    RevalidationOutcome::Modified,
-    RevalidationOutcome::NotMatched,
-    RevalidationOutcome::HeadMismatch,
-    RevalidationOutcome::StaleIfError,
-    RevalidationOutcome::Failed,
-];
+pub const OUTCOMES: [RevalidationOutcome; 6] = RevalidationOutcome::ALL;
 
 pub fn outcome_code(o: RevalidationOutcome) -> &'static str {
-    match o {
-        RevalidationOutcome::NotModified => "not_modified",
-        RevalidationOutcome::Modified => "modified",
-        RevalidationOutcome::NotMatched => "not_matched",
-        RevalidationOutcome::HeadMismatch => "head_mismatch",
-        RevalidationOutcome::StaleIfError => "stale_if_error",
-        RevalidationOutcome::Failed => "failed",
-    }
+    o.code()
 }
 
 /// Names whose handling is probed: hop-by-hop and other fields the rules know, plus ordinary

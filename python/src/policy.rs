@@ -771,16 +771,6 @@ pub struct Revalidation {
     outcome: RevalidationOutcome,
 }
 
-fn outcome_code(o: RevalidationOutcome) -> &'static str {
-    match o {
-        RevalidationOutcome::NotModified => "not_modified",
-        RevalidationOutcome::Modified => "modified",
-        RevalidationOutcome::NotMatched => "not_matched",
-        RevalidationOutcome::HeadMismatch => "head_mismatch",
-        RevalidationOutcome::StaleIfError => "stale_if_error",
-        RevalidationOutcome::Failed => "failed",
-    }
-}
 
 #[pymethods]
 impl Revalidation {
@@ -810,7 +800,7 @@ impl Revalidation {
     /// it may not be served stale).
     #[getter]
     fn outcome(&self) -> &'static str {
-        outcome_code(self.outcome)
+        RevalidationOutcome::code(self.outcome)
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -848,7 +838,7 @@ impl Revalidation {
             "<Revalidation modified={} matches={} outcome={}>",
             if self.modified { "True" } else { "False" },
             if self.matches { "True" } else { "False" },
-            outcome_code(self.outcome)
+            RevalidationOutcome::code(self.outcome)
         )
     }
 }
