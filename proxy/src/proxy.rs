@@ -167,7 +167,7 @@ pub async fn handle(st: &Arc<State>, req: &ClientRequest, body: OutBody, interim
                     if ranged {
                         // The engine's conditional request keeps Range but drops If-Range;
                         // forward this one as sent so the client's If-Range still holds.
-                        return miss(st, req, &key, forward_headers(st, req, false), status, body, None, Some(stored.id), interim).await;
+                        return miss(st, req, &key, forward_headers(st, req), status, body, None, Some(stored.id), interim).await;
                     }
                     let Some(headers) = eval.revalidation_headers() else { break };
                     let headers = engine_headers(st, req, &headers);
@@ -186,7 +186,7 @@ pub async fn handle(st: &Arc<State>, req: &ClientRequest, body: OutBody, interim
                 }
                 let headers = match eval.revalidation_headers() {
                     Some(h) if req.method == Method::GET && !req.headers.contains_key(http::header::RANGE) => engine_headers(st, req, &h),
-                    _ => forward_headers(st, req, false),
+                    _ => forward_headers(st, req),
                 };
                 (status, headers)
             }
@@ -195,10 +195,15 @@ pub async fn handle(st: &Arc<State>, req: &ClientRequest, body: OutBody, interim
                 if rd.only_if_cached && !st.config.options.ignore_request_cache_control {
                     return only_if_cached(st.status());
                 }
-                // Mirrors the engine's unconditional forwarding (rule 10) when it has no
-                // stored response to ask: the answer is to be stored, so it must be whole.
-                let strip = req.method == Method::GET && !req.headers.contains_key(http::header::RANGE);
-                (CacheStatus::miss(st.config.cache_name.as_str()), forward_headers(st, req, strip))
+                // Nothing stored: the engine's unconditional request, so that the answer is whole
+                // and storable (Range requests go as sent).
+                let headers = if req.method == Method::GET && !req.headers.contains_key(http::header::RANGE) {
+                    let raw = cachepolicy::Request { method: req.method.as_str(), url: req.path.as_str(), headers: &req.headers };
+                    engine_headers(st, req, &cachepolicy::forward_headers(&raw))
+                } else {
+                    forward_headers(st, req)
+                };
+                (CacheStatus::miss(st.config.cache_name.as_str()), headers)
             }
         };
         let mut guard = None;
@@ -217,25 +222,21 @@ pub async fn handle(st: &Arc<State>, req: &ClientRequest, body: OutBody, interim
         }
         return miss(st, req, &key, headers, status, body, guard, None, interim).await;
     }
-    miss(st, req, &key, forward_headers(st, req, false), CacheStatus::miss(st.config.cache_name.as_str()), body, None, None, interim).await
+    miss(st, req, &key, forward_headers(st, req), CacheStatus::miss(st.config.cache_name.as_str()), body, None, None, interim).await
 }
 
 fn lines<'a>(req: &'a ClientRequest, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
     req.headers.get_all(name).iter().map(|v| v.as_bytes())
 }
 
-/// The request's end-to-end fields for the origin: hop-by-hop and Connection-listed ones
-/// removed (RFC 9110 §7.6.1), `Expect` answered here, and, when `strip_validators`, the
-/// client's own validators removed so that the answer is complete and storable.
-fn forward_headers(st: &State, req: &ClientRequest, strip_validators: bool) -> HeaderMap {
+/// The request's end-to-end fields for the origin, as sent: hop-by-hop and Connection-listed
+/// ones removed (RFC 9110 §7.6.1), `Expect` answered here.
+fn forward_headers(st: &State, req: &ClientRequest) -> HeaderMap {
     let listed = connection_listed(&req.headers);
     let mut out = HeaderMap::with_capacity(req.headers.len() + 1);
     for (n, v) in &req.headers {
         let name = n.as_str();
         if is_hop_by_hop(name) || name == "expect" || listed.iter().any(|l| l == name) {
-            continue;
-        }
-        if strip_validators && matches!(name, "if-none-match" | "if-modified-since" | "if-range") {
             continue;
         }
         out.append(n.clone(), v.clone());
@@ -363,7 +364,7 @@ async fn miss(
 /// Forwards a request the cache stays out of (methods other than GET and HEAD), then
 /// invalidates what the engine says (RFC 9111 §4.4) and stores a reusable POST response.
 async fn pass(st: &Arc<State>, req: &ClientRequest, key: Option<String>, body: OutBody, interim: mpsc::Sender<Interim>) -> Reply {
-    let headers = forward_headers(st, req, false);
+    let headers = forward_headers(st, req);
     let status = CacheStatus { fwd: Some(Forward::Method), ..st.status() };
     let sent = SystemTime::now();
     match st.origin.send(&req.method, &req.path, headers, body, Some(interim)).await {
@@ -400,11 +401,10 @@ async fn revalidate(
         h.remove(http::header::IF_MODIFIED_SINCE);
         h
     };
-    let sent_validators = (headers.get(http::header::IF_NONE_MATCH).cloned(), headers.get(http::header::IF_MODIFIED_SINCE).cloned());
     let sent = SystemTime::now();
     let result = st.origin.send(&req.method, &req.path, headers, body, Some(interim.clone())).await;
     let now = SystemTime::now();
-    let mut resp = match result {
+    let resp = match result {
         Err(e) => {
             return match stored.policy.revalidated_policy(req, None::<&http::response::Parts>, now) {
                 Ok(rev) if rev.outcome == RevalidationOutcome::StaleIfError => {
@@ -415,9 +415,6 @@ async fn revalidate(
         }
         Ok(resp) => resp,
     };
-    if !client_conditional {
-        identify_304(&mut resp, sent_validators);
-    }
     let code = resp.status().as_u16();
     let rev = match stored.policy.revalidated_policy(req, Some(&resp), now) {
         Ok(rev) => rev,
@@ -456,27 +453,6 @@ async fn revalidate(
             let policy = CachePolicy::with_request_time(req, &resp, &st.config.options, sent, now).ok();
             relay(st, req, Some(key), resp, policy, status, "revalidated", None, Some(stored.id))
         }
-    }
-}
-
-/// A 304 that names no validator, answering a conditional request that carried only the
-/// stored response's own validator, can only mean that validator matched (RFC 9110 §13.1.2,
-/// §15.4.5 requires the server to send it anyway). Some servers (Node's, for one) omit it;
-/// RFC 9111 §4.3.4 would then select no stored response. The validator sent is added to the
-/// 304 so that the engine can match it; the engine still makes the merge decision.
-fn identify_304(resp: &mut http::Response<Incoming>, (if_none_match, if_modified_since): (Option<HeaderValue>, Option<HeaderValue>)) {
-    let h = resp.headers();
-    if resp.status() != http::StatusCode::NOT_MODIFIED || h.contains_key(http::header::ETAG) || h.contains_key(http::header::LAST_MODIFIED) {
-        return;
-    }
-    match (if_none_match, if_modified_since) {
-        (Some(etag), _) if !etag.as_bytes().contains(&b',') => {
-            resp.headers_mut().insert(http::header::ETAG, etag);
-        }
-        (None, Some(date)) => {
-            resp.headers_mut().insert(http::header::LAST_MODIFIED, date);
-        }
-        _ => {}
     }
 }
 
@@ -713,13 +689,8 @@ fn spawn_refresh(st: &Arc<State>, key: &str, stored: &Arc<Stored>, headers: Head
 }
 
 async fn refresh(st: &Arc<State>, key: &str, stored: &Arc<Stored>, headers: HeaderMap, req: &ClientRequest) -> bool {
-    let sent_validators = (headers.get(http::header::IF_NONE_MATCH).cloned(), headers.get(http::header::IF_MODIFIED_SINCE).cloned());
-    let client_conditional = req.headers.contains_key(http::header::IF_NONE_MATCH) || req.headers.contains_key(http::header::IF_MODIFIED_SINCE);
     let sent = SystemTime::now();
-    let Ok(mut resp) = st.origin.send(&Method::GET, &req.path, headers, OutBody::Empty, None).await else { return false };
-    if !client_conditional {
-        identify_304(&mut resp, sent_validators);
-    }
+    let Ok(resp) = st.origin.send(&Method::GET, &req.path, headers, OutBody::Empty, None).await else { return false };
     let now = SystemTime::now();
     let code = resp.status().as_u16();
     let Ok(rev) = stored.policy.revalidated_policy(req, Some(&resp), now) else { return false };
