@@ -1,7 +1,8 @@
 # The two commands (see README.md):
 #   make demo   - the engine explaining the shipped example exchanges
 #   make test   - build everything and run every test suite (Rust, C, Python, Node)
-.PHONY: demo test test-rust test-c test-python test-node test-proxy
+#   make bench  - every benchmark, one combined table (bench/run.sh; not part of `test`)
+.PHONY: demo test test-rust test-c test-python test-node test-proxy bench
 
 demo:
 	cargo run -q --release -p cachepolicy-cli -- explain examples/*.http
@@ -22,6 +23,11 @@ test-python:
 test-node:
 	bash node/run-tests.sh
 
+# Rust (criterion, allocations, callgrind), C, Python and Node against their peers on
+# ../shared/bench/workloads.json; docs/BENCHMARKS.md records the latest table.
+bench:
+	bash bench/run.sh
+
 # The caching reverse proxy (proxy/README.md); its benchmark is proxy/bench/run.sh.
 test-proxy:
 	cargo test -p cachepolicy-proxy
@@ -33,3 +39,22 @@ PREFIX ?= /usr/local
 .PHONY: install
 install:
 	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" LIBDIR="$(LIBDIR)" INCLUDEDIR="$(INCLUDEDIR)" bash ffi/install.sh
+
+# Security checks beyond `make test` (SECURITY.md); none is part of `test`.
+#   make fuzz-smoke  - every fuzz target for ~30 s from the committed corpora (fuzz/smoke.sh;
+#                      cargo-fuzz, installed when missing; nightly, or stable with RUSTC_BOOTSTRAP=1)
+#   make test-stress - one policy shared by 8 threads x 1,000,000 evaluations with identical
+#                      answers, Rust (release) and Python (C does it in every `make test-c`)
+#   make test-miri   - the core's and the C ABI's Rust tests under Miri (nightly + miri component)
+.PHONY: fuzz-smoke test-stress test-miri
+fuzz-smoke:
+	bash fuzz/smoke.sh
+
+test-stress:
+	CACHEPOLICY_STRESS_EVALUATIONS=1000000 cargo test --release -p cachepolicy --test security one_policy_shared_by_8_threads -- --nocapture
+	CACHEPOLICY_STRESS_EVALUATIONS=1000000 bash python/run-tests.sh
+
+test-miri:
+	cargo +nightly miri test -p cachepolicy --lib
+	cargo +nightly miri test -p cachepolicy-ffi --lib
+	MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test -p cachepolicy-ffi --test vectors

@@ -53,6 +53,9 @@ fn parse_asctime(s: &[u8]) -> Option<i64> {
     to_unix(year, month, day, secs)
 }
 
+/// The largest reference year `parse_rfc850` works with (see there).
+const MAX_REFERENCE_YEAR: i64 = 1_000_000_000;
+
 /// `Sunday, 06-Nov-94 08:49:37 GMT`
 fn parse_rfc850(s: &[u8], reference_year: i64) -> Option<i64> {
     let comma = s.iter().position(|&b| b == b',')?;
@@ -70,6 +73,9 @@ fn parse_rfc850(s: &[u8], reference_year: i64) -> Option<i64> {
     if &rest[19..23] != b" GMT" {
         return None;
     }
+    // Any i64 is accepted; beyond a billion years (far past what a millisecond time can name)
+    // the year arithmetic would overflow, so the reference is held within that range.
+    let reference_year = reference_year.clamp(-MAX_REFERENCE_YEAR, MAX_REFERENCE_YEAR);
     let century = reference_year - reference_year.rem_euclid(100);
     let mut year = century + yy;
     if year > reference_year + 50 {
@@ -251,6 +257,16 @@ mod tests {
             assert_eq!(parse_http_date(s.as_bytes(), 2024), Some(t), "{s}");
             t += 7_777_777;
         }
+    }
+
+    #[test]
+    fn any_reference_year_is_safe() {
+        // A regression: `reference_year + 50` overflowed (a panic in debug builds) near i64::MAX.
+        for year in [i64::MAX, i64::MIN, i64::MAX - 49, i64::MIN + 99, MAX_REFERENCE_YEAR + 1, -MAX_REFERENCE_YEAR - 1] {
+            let t = parse_http_date(b"Sunday, 06-Nov-94 08:49:37 GMT", year).expect("a valid date");
+            assert_eq!(t.rem_euclid(86_400), 8 * 3600 + 49 * 60 + 37);
+        }
+        assert_eq!(parse_http_date(b"Sunday, 06-Nov-94 08:49:37 GMT", 2024), Some(T));
     }
 
     #[test]

@@ -58,33 +58,35 @@ impl CachePolicy {
     }
 
     /// The secondary key of the stored response (RFC 9111 §4.1): one `name=value` line per field
-    /// its Vary names (`name` alone when the original request lacked it), sorted by name and
-    /// joined with newlines; empty without Vary.
+    /// its Vary names (`name~` and hex digits for a value that is not UTF-8, `name` alone when
+    /// the original request lacked it), sorted by name and joined with newlines; empty without
+    /// Vary.
     pub fn secondary_key(&self) -> String {
         let a = &self.stored.arena;
-        self.secondary_key_from(|name| {
-            let s = self.stored.vary.iter().find(|s| a.text(s.name) == name)?;
-            s.value.map(|v| a.get(v).to_vec())
-        })
+        secondary_key_of(self.stored.vary.iter().map(|s| (a.text(s.name), s.value.map(|v| a.get(v).to_vec()))))
     }
 
     /// The secondary key `request` has for this stored response: equal to
     /// [`secondary_key`](Self::secondary_key) exactly when `request` matches its Vary.
     pub fn secondary_key_for(&self, request: &impl HttpRequest) -> String {
-        self.secondary_key_from(|name| vary::normalized_value(request, name))
-    }
-
-    fn secondary_key_from(&self, value_of: impl Fn(&str) -> Option<Vec<u8>>) -> String {
         let a = &self.stored.arena;
-        let mut names: Vec<&str> = self.stored.vary.iter().map(|s| a.text(s.name)).collect();
-        names.sort_unstable();
-        let lines: Vec<String> = names
-            .iter()
-            .map(|name| match value_of(name) {
-                Some(v) => format!("{name}={}", String::from_utf8_lossy(&v)),
-                None => (*name).to_string(),
-            })
-            .collect();
-        lines.join("\n")
+        let lookup = vary::Lookup::new(request, self.stored.vary.len());
+        secondary_key_of(self.stored.vary.iter().map(|s| (a.text(s.name), vary::normalized_value(&lookup, a.text(s.name)))))
     }
+}
+
+fn secondary_key_of<'n>(values: impl Iterator<Item = (&'n str, Option<Vec<u8>>)>) -> String {
+    let mut values: Vec<(&str, Option<Vec<u8>>)> = values.collect();
+    values.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let lines: Vec<String> = values
+        .into_iter()
+        .map(|(name, value)| match value.map(String::from_utf8) {
+            Some(Ok(text)) => format!("{name}={text}"),
+            // Bytes that are not UTF-8, in hex after `~` (not `=`), so that no two values
+            // share a line (as they would if written lossily).
+            Some(Err(e)) => format!("{name}~{}", e.as_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            None => name.to_string(),
+        })
+        .collect();
+    lines.join("\n")
 }

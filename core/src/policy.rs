@@ -1,6 +1,7 @@
 //! The policy: one stored exchange (request + response + when it happened), with every fact the
 //! rules need derived once at construction.
 
+use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
 use crate::date::{parse_http_date, unix_millis, year_of};
@@ -192,7 +193,7 @@ impl CachePolicy {
             fields.retain(|f| f.kind != FieldKind::SetCookie);
         }
         let (cc, targeted) = crate::targeted::response_directives(&arena, &fields, options);
-        drop_unstored_fields(&arena, &mut fields, &cc, targeted.map(|i| options.targeted_fields[i].as_str()), options.shared);
+        drop_unstored_fields(&arena, &mut fields, &cc, targeted, options);
 
         // The request: only what the rules read later is kept.
         for (name, _) in request.header_lines() {
@@ -443,11 +444,28 @@ fn drop_cargo_cult(arena: &mut Arena, fields: &mut Vec<Field>) {
 /// RFC 9111 §3.1: fields listed in Connection are not stored, nor (in a shared cache) fields
 /// named by a qualified `private`; fields named by a qualified `no-cache` are stored but not
 /// served without revalidation.
-fn drop_unstored_fields(arena: &Arena, fields: &mut Vec<Field>, cc: &ResponseDirectives, targeted: Option<&str>, shared: bool) {
+///
+/// The fields the directives were read from (Cache-Control, Pragma, the targeted fields) are the
+/// exception: when Connection or `private="…"` names them they are kept but never served, so
+/// that the policy read back from its serialization obeys the same directives (a `no-store` or
+/// `private` is never lost that way).
+fn drop_unstored_fields(arena: &Arena, fields: &mut Vec<Field>, cc: &ResponseDirectives, targeted: Option<usize>, options: &Options) {
     let has_connection = fields.iter().any(|f| f.kind == FieldKind::Connection);
+    let shared = options.shared;
     if !(has_connection || cc.no_cache_fields || (shared && cc.private_fields)) {
         return;
     }
+    // The common case, `Connection: keep-alive` or `close`, names only hop-by-hop fields, which
+    // are never stored: drop the Connection lines without allocating anything.
+    let only_hop_by_hop_listed = fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Connection)
+        .all(|f| list_members(arena.get(f.value)).all(|m| classify(m).is_hop_by_hop()));
+    if only_hop_by_hop_listed && !cc.no_cache_fields && !(shared && cc.private_fields) {
+        fields.retain(|f| f.kind != FieldKind::Connection);
+        return;
+    }
+    let targeted = targeted.map(|i| options.targeted_fields[i].as_str());
     let cc_lines = || {
         fields
             .iter()
@@ -457,30 +475,41 @@ fn drop_unstored_fields(arena: &Arena, fields: &mut Vec<Field>, cc: &ResponseDir
             })
             .map(|f| arena.get(f.value))
     };
-    let private = if shared && cc.private_fields { qualified_field_names(cc_lines(), "private") } else { Vec::new() };
-    let no_cache = if cc.no_cache_fields { qualified_field_names(cc_lines(), "no-cache") } else { Vec::new() };
-    let named = |list: &[Vec<u8>], name: &str| list.iter().any(|n| n.eq_ignore_ascii_case(name.as_bytes()));
-    // `served` marks the lines to keep for a moment; it gets its real meaning below.
-    for f in fields.iter_mut() {
-        f.served = f.kind != FieldKind::Connection && (private.is_empty() || !named(&private, arena.text(f.name)));
-    }
-    for i in 0..fields.len() {
-        if fields[i].kind != FieldKind::Connection {
-            continue;
+    // Names compared lower-cased through sets, so that this stays linear in the number of
+    // lines however many names the directives and Connection list.
+    let set = |names: Vec<Vec<u8>>| names.into_iter().collect::<HashSet<Vec<u8>>>();
+    let private = if shared && cc.private_fields { set(qualified_field_names(cc_lines(), "private")) } else { HashSet::new() };
+    let no_cache = if cc.no_cache_fields { set(qualified_field_names(cc_lines(), "no-cache")) } else { HashSet::new() };
+    // Hop-by-hop names listed in Connection are never stored anyway.
+    let listed: HashSet<Vec<u8>> = fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Connection)
+        .flat_map(|f| list_members(arena.get(f.value)))
+        .map(<[u8]>::to_ascii_lowercase)
+        .collect();
+    let lower = |f: &Field| arena.text(f.name).to_ascii_lowercase().into_bytes();
+    let directives_from = |f: &Field| {
+        matches!(f.kind, FieldKind::CacheControl | FieldKind::Pragma) || options.targeted_fields.iter().any(|t| arena.text(f.name).eq_ignore_ascii_case(t))
+    };
+    fields.retain_mut(|f| {
+        if f.kind == FieldKind::Connection {
+            return false;
         }
-        for member in list_members(arena.get(fields[i].value)) {
-            if classify(member).is_hop_by_hop() {
-                continue; // never stored anyway
-            }
-            for f in fields.iter_mut().filter(|f| arena.text(f.name).as_bytes().eq_ignore_ascii_case(member)) {
-                f.served = false;
-            }
+        let unwanted = !(private.is_empty() && listed.is_empty()) && {
+            let name = lower(f);
+            private.contains(&name) || listed.contains(&name)
+        };
+        if unwanted && directives_from(f) {
+            f.served = false;
+            return true;
         }
-    }
-    fields.retain(|f| f.served);
+        !unwanted
+    });
     if !no_cache.is_empty() {
         for f in fields.iter_mut() {
-            f.served = !named(&no_cache, arena.text(f.name));
+            if no_cache.contains(&lower(f)) {
+                f.served = false;
+            }
         }
     }
 }

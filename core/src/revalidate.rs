@@ -2,6 +2,7 @@
 //! (§4.3.3, §4.3.4, §4.3.5; RFC 5861 §4 stale-if-error).
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;
 
 use crate::date::unix_millis;
@@ -258,32 +259,42 @@ impl CachePolicy {
     /// The stored fields updated with a 304's or HEAD response's fields (RFC 9111 §3.2).
     fn merge_headers<'a>(&'a self, response: &'a impl HttpResponse) -> Vec<(&'a [u8], Cow<'a, [u8]>)> {
         let a = &self.stored.arena;
-        let connection_listed: Vec<&[u8]> = response
+        // Names are compared lower-cased through sets and maps, so that merging stays linear in
+        // the number of lines.
+        let connection_listed: HashSet<Vec<u8>> = response
             .header_lines()
             .filter(|(n, _)| classify(n) == FieldKind::Connection)
             .flat_map(|(_, v)| list_members(v))
+            .map(<[u8]>::to_ascii_lowercase)
             .collect();
         let updates: Vec<(&[u8], &[u8])> = response
             .header_lines()
-            .filter(|(n, _)| !never_updated(classify(n)) && !connection_listed.iter().any(|c| c.eq_ignore_ascii_case(n)))
+            .filter(|(n, _)| !never_updated(classify(n)) && (connection_listed.is_empty() || !connection_listed.contains(&n.to_ascii_lowercase())))
             .collect();
-        let updated = |name: &[u8]| updates.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let mut updates_by_name: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        for (i, (n, _)) in updates.iter().enumerate() {
+            updates_by_name.entry(n.to_ascii_lowercase()).or_default().push(i);
+        }
         let mut merged: Vec<(&[u8], Cow<'a, [u8]>)> = Vec::with_capacity(self.stored.fields.len() + updates.len());
-        let mut done: Vec<&[u8]> = Vec::new();
+        let mut stored_names: HashSet<Vec<u8>> = HashSet::new();
         for f in &self.stored.fields {
             let name = a.text(f.name).as_bytes();
-            if updated(name) {
-                if !done.iter().any(|d| d.eq_ignore_ascii_case(name)) {
-                    done.push(name);
-                    merged.extend(updates.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|&(n, v)| (n, Cow::Borrowed(v))));
+            let lower = name.to_ascii_lowercase();
+            match updates_by_name.get(&lower) {
+                // The 304's lines of this name replace the stored ones, at the first one's place.
+                Some(lines) => {
+                    if !stored_names.contains(&lower) {
+                        merged.extend(lines.iter().map(|&i| (updates[i].0, Cow::Borrowed(updates[i].1))));
+                    }
                 }
-            } else if !matches!(f.kind, FieldKind::Date | FieldKind::Age) {
                 // The stored Date and Age described the old exchange.
-                merged.push((name, Cow::Borrowed(a.get(f.value))));
+                None if matches!(f.kind, FieldKind::Date | FieldKind::Age) => {}
+                None => merged.push((name, Cow::Borrowed(a.get(f.value)))),
             }
+            stored_names.insert(lower);
         }
         for &(n, v) in &updates {
-            if !done.iter().any(|d| d.eq_ignore_ascii_case(n)) && !self.stored.fields.iter().any(|f| a.text(f.name).as_bytes().eq_ignore_ascii_case(n)) {
+            if !stored_names.contains(&n.to_ascii_lowercase()) {
                 merged.push((n, Cow::Borrowed(v)));
             }
         }
@@ -310,9 +321,10 @@ pub fn forward_headers(request: &impl HttpRequest) -> HeaderList<'_> {
 fn forwarded_headers<'a>(request: &'a impl HttpRequest, mode: Forwarding, etag: Option<&'a [u8]>, last_modified: Option<&'a [u8]>) -> HeaderList<'a> {
     let usable = mode == Forwarding::Conditional;
     let pass_through = mode == Forwarding::PassThrough;
-    let connection_listed = |name: &[u8]| {
-        lines_named(request, b"connection").any(|v| list_members(v).any(|m| m.eq_ignore_ascii_case(name)))
-    };
+    // The names the request's Connection lines list, lower-cased, gathered once: looking them up
+    // per line would cost lines × members (empty, and allocation-free, without Connection).
+    let listed: HashSet<Vec<u8>> = lines_named(request, b"connection").flat_map(list_members).map(<[u8]>::to_ascii_lowercase).collect();
+    let connection_listed = |name: &[u8]| !listed.is_empty() && listed.contains(&name.to_ascii_lowercase());
     let mut out: HeaderList<'a> = Vec::with_capacity(12);
     let mut if_none_match: Option<usize> = None;
     let mut if_modified_since_placed = false;
@@ -339,10 +351,10 @@ fn forwarded_headers<'a>(request: &'a impl HttpRequest, mode: Forwarding, etag: 
                 // The client's entity-tags and ours go in one list (RFC 9110 §5.3).
                 match if_none_match {
                     Some(i) => {
-                        let mut v = out[i].1.to_vec();
+                        // Appended in place: copying the list for each line would be quadratic.
+                        let v = out[i].1.to_mut();
                         v.extend_from_slice(b", ");
                         v.extend_from_slice(&sanitize(value));
-                        out[i].1 = Cow::Owned(v);
                     }
                     None => {
                         if_none_match = Some(out.len());

@@ -197,7 +197,7 @@ impl CachePolicy {
         let vary_count = r.count()?;
         let mut vary = Vec::with_capacity(vary_count);
         for _ in 0..vary_count {
-            let name = header_name(r.bytes()?)?;
+            let name = vary_name(r.bytes()?)?;
             let name = arena.push_text(&name.to_ascii_lowercase());
             let value = match r.u8()? {
                 0 => None,
@@ -245,6 +245,19 @@ impl CachePolicy {
         let (cc, targeted) = crate::targeted::response_directives(&stored.arena, &stored.fields, &stored.options);
         Ok(CachePolicy::from_stored(stored, cc, targeted))
     }
+}
+
+/// A name selected by Vary, as construction records it: any non-empty UTF-8 list member other
+/// than `*`, without surrounding whitespace or CR, LF, NUL. Not necessarily a token: a response
+/// may name a field no request can have (`Vary: accept encoding`), which matches only requests
+/// without it (RFC 9111 §4.1), and its policy must read back like any other.
+fn vary_name(name: &[u8]) -> Result<&str, Error> {
+    let text = std::str::from_utf8(name).map_err(|_| bad("a Vary name is not UTF-8"))?;
+    let trimmed = !name.is_empty() && !crate::headers::is_ows(name[0]) && !crate::headers::is_ows(name[name.len() - 1]);
+    if !trimmed || name == b"*" || name.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)) {
+        return Err(bad("invalid Vary name"));
+    }
+    Ok(text)
 }
 
 fn put(out: &mut Vec<u8>, b: &[u8]) {

@@ -7,6 +7,8 @@
 //! ignored as a whole. Fields are kept in stored and forwarded responses (§2.2: caches further
 //! along may obey them too).
 
+use std::collections::HashMap;
+
 use crate::directives::ResponseDirectives;
 use crate::headers::{Arena, Field, FieldKind};
 use crate::options::Options;
@@ -61,7 +63,10 @@ enum Value<'a> {
 fn parse_dictionary(input: &[u8]) -> Option<Vec<(&[u8], Value<'_>)>> {
     let mut p = Parser { s: input, pos: 0 };
     p.skip(|b| b == b' ');
-    let mut members = Vec::new();
+    let mut members: Vec<(&[u8], Value<'_>)> = Vec::new();
+    // Where each key is in `members`, so that a repeated key is found without a scan (a value
+    // with many members would otherwise cost their square).
+    let mut positions: HashMap<&[u8], usize> = HashMap::new();
     while !p.done() {
         let key = p.key()?;
         let value = if p.eat(b'=') {
@@ -76,8 +81,15 @@ fn parse_dictionary(input: &[u8]) -> Option<Vec<(&[u8], Value<'_>)>> {
             Value::Bool(true)
         };
         p.parameters()?;
-        members.retain(|(k, _)| *k != key); // a repeated key overrides (§4.2.2)
-        members.push((key, value));
+        // A repeated key overrides the value (§4.2.2); keys are distinct directives, so their
+        // order does not matter.
+        match positions.get(key) {
+            Some(&i) => members[i].1 = value,
+            None => {
+                positions.insert(key, members.len());
+                members.push((key, value));
+            }
+        }
         p.skip(|b| b == b' ' || b == b'\t');
         if p.done() {
             break;

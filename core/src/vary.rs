@@ -7,6 +7,8 @@
 //! comma is followed by one space, and runs of spaces and tabs become one space. Most request
 //! values (`gzip, deflate, br`) already have that form and are compared as they are.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::headers::{is_ows, next_member, Arena, Field, FieldKind, HttpRequest, Span};
 
 /// A field named by Vary and the original request's normalised value (`None`: absent).
@@ -17,10 +19,49 @@ pub(crate) struct Selected {
     pub value: Option<Span>,
 }
 
+/// Beyond this many selecting names, a request's lines are indexed by name once (and names
+/// deduplicated with a set) instead of scanned per name, so that a response naming many fields
+/// costs time linear in the lines, not their product. The usual few names allocate nothing.
+const INDEX_ABOVE: usize = 8;
+
+/// A request's field lines, looked up by (lower-case) name.
+pub(crate) struct Lookup<'r, R: HttpRequest> {
+    request: &'r R,
+    index: Option<HashMap<Vec<u8>, Vec<&'r [u8]>>>,
+}
+
+impl<'r, R: HttpRequest> Lookup<'r, R> {
+    /// For looking up `names` names: scanning for a few, an index for many.
+    pub(crate) fn new(request: &'r R, names: usize) -> Self {
+        let mut lookup = Lookup { request, index: None };
+        if names > INDEX_ABOVE {
+            lookup.build_index();
+        }
+        lookup
+    }
+
+    fn build_index(&mut self) {
+        let mut index: HashMap<Vec<u8>, Vec<&'r [u8]>> = HashMap::new();
+        for (n, v) in self.request.header_lines() {
+            index.entry(n.to_ascii_lowercase()).or_default().push(v);
+        }
+        self.index = Some(index);
+    }
+
+    /// The values of the lines named `name` (lower-case), in order.
+    pub(crate) fn values<'s>(&'s self, name: &'s [u8]) -> impl Iterator<Item = &'r [u8]> + 's {
+        let indexed = self.index.as_ref().map(|index| index.get(name).map_or(&[][..], Vec::as_slice).iter().copied());
+        let scanned = self.index.is_none().then(|| self.request.header_lines().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v));
+        indexed.into_iter().flatten().chain(scanned.into_iter().flatten())
+    }
+}
+
 /// Records, for each distinct name in the response's Vary lines (and in `also`: fields the
 /// cache keys on by configuration), the request's value.
 pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpRequest, also: &[&str]) -> Vec<Selected> {
     let mut selected: Vec<Selected> = Vec::new();
+    let mut lookup = Lookup::new(request, 0);
+    let mut seen: HashSet<String> = HashSet::new();
     // Names are read from `bytes` and written to `text`; values the other way round.
     let Arena { text, bytes } = arena;
     for field in fields.iter().filter(|f| f.kind == FieldKind::Vary) {
@@ -34,28 +75,42 @@ pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpReq
                 Ok(name) if name != "*" => text.push_str(name),
                 _ => continue,
             }
-            select_name_at(text, start, bytes, &mut selected, request);
+            select_name_at(text, start, bytes, &mut selected, &mut lookup, &mut seen);
         }
     }
     for name in also {
         let start = text.len();
         text.push_str(name);
-        select_name_at(text, start, bytes, &mut selected, request);
+        select_name_at(text, start, bytes, &mut selected, &mut lookup, &mut seen);
     }
     selected
 }
 
 /// Takes the name at the end of `text` (from `start`): lower-cases it and, unless it is
 /// already selected, records the request's normalised value for it.
-fn select_name_at(text: &mut String, start: usize, bytes: &mut Vec<u8>, selected: &mut Vec<Selected>, request: &impl HttpRequest) {
+fn select_name_at<R: HttpRequest>(
+    text: &mut String,
+    start: usize,
+    bytes: &mut Vec<u8>,
+    selected: &mut Vec<Selected>,
+    lookup: &mut Lookup<'_, R>,
+    seen: &mut HashSet<String>,
+) {
     text[start..].make_ascii_lowercase();
     let name = &text[start..];
-    if selected.iter().any(|s| &text[s.name.start as usize..s.name.end as usize] == name) {
+    let span_text = |s: &Selected| &text[s.name.start as usize..s.name.end as usize];
+    if selected.len() == INDEX_ABOVE && seen.is_empty() {
+        // Many names: from now on, a set finds duplicates and an index the request's lines.
+        seen.extend(selected.iter().map(|s| span_text(s).to_string()));
+        lookup.build_index();
+    }
+    let duplicate = if seen.is_empty() { selected.iter().any(|s| span_text(s) == name) } else { !seen.insert(name.to_string()) };
+    if duplicate {
         text.truncate(start);
         return;
     }
     let name_span = Span { start: start as u32, end: text.len() as u32 };
-    let mut lines = request.header_lines().filter(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v).peekable();
+    let mut lines = lookup.values(name.as_bytes()).peekable();
     let value = lines.next().map(|first| {
         let value_start = bytes.len() as u32;
         match lines.peek() {
@@ -69,9 +124,9 @@ fn select_name_at(text: &mut String, start: usize, bytes: &mut Vec<u8>, selected
 
 /// Whether `request` presents the same values for every selected field.
 pub(crate) fn matches(arena: &Arena, selected: &[Selected], request: &impl HttpRequest) -> bool {
+    let lookup = Lookup::new(request, selected.len());
     selected.iter().all(|s| {
-        let name = arena.text(s.name).as_bytes();
-        let mut lines = request.header_lines().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v).peekable();
+        let mut lines = lookup.values(arena.text(s.name).as_bytes()).peekable();
         let Some(first) = lines.next() else { return s.value.is_none() };
         let Some(stored) = s.value.map(|v| arena.get(v)) else { return false };
         match lines.peek() {
@@ -81,9 +136,10 @@ pub(crate) fn matches(arena: &Arena, selected: &[Selected], request: &impl HttpR
     })
 }
 
-/// The normalised value of a request's field lines named `name`, `None` when absent.
-pub(crate) fn normalized_value(request: &impl HttpRequest, name: &str) -> Option<Vec<u8>> {
-    let mut lines = request.header_lines().filter(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v).peekable();
+/// The normalised value of a request's field lines named `name` (lower-case), `None` when
+/// absent.
+pub(crate) fn normalized_value<R: HttpRequest>(lookup: &Lookup<'_, R>, name: &str) -> Option<Vec<u8>> {
+    let mut lines = lookup.values(name.as_bytes()).peekable();
     lines.peek()?;
     Some(Normalized::new(lines).collect())
 }
@@ -92,7 +148,7 @@ pub(crate) fn normalized_value(request: &impl HttpRequest, name: &str) -> Option
 fn is_canonical(v: &[u8]) -> bool {
     let ends_ok = v.first() != Some(&b' ') && v.last() != Some(&b' ');
     ends_ok
-        && !v.iter().any(|&b| b == b'\t' || b == b'"')
+        && !v.iter().any(|&b| matches!(b, b'\t' | b'"' | b'\r' | b'\n' | 0))
         && v.windows(2).all(|w| match (w[0], w[1]) {
             (b' ', b' ' | b',') => false,
             (b',', next) => next == b' ' || next == b',',
@@ -156,6 +212,8 @@ impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for Normalized<'a, I> {
                 continue;
             };
             self.current = rest;
+            // CR, LF and NUL are read as a space, as in every field value (RFC 9110 §5.5).
+            let b = if matches!(b, b'\r' | b'\n' | 0) { b' ' } else { b };
             if self.in_quotes {
                 if self.escaped {
                     self.escaped = false;
@@ -202,6 +260,9 @@ mod tests {
         assert_eq!(norm(&[""]), "");
         assert_eq!(norm(&["", "a"]), ", a");
         assert_eq!(norm(&["a,,b"]), "a,, b");
+        // CR, LF and NUL count as spaces (RFC 9110 §5.5), so they never reach a secondary key.
+        assert_eq!(norm(&["gzip,\r\n deflate\0"]), "gzip, deflate");
+        assert_eq!(norm(&["a\r\nb", "\"x\ny\""]), "a b, \"x y\"");
     }
 
     #[test]
@@ -210,7 +271,7 @@ mod tests {
             assert!(is_canonical(v.as_bytes()), "{v}");
             assert_eq!(norm(&[v]), v, "{v}");
         }
-        for v in [" a", "a ", "a  b", "a ,b", "a,b", "a\tb", "\"q\""] {
+        for v in [" a", "a ", "a  b", "a ,b", "a,b", "a\tb", "\"q\"", "a\rb", "a\nb", "a\0b"] {
             assert!(!is_canonical(v.as_bytes()), "{v}");
         }
     }

@@ -77,7 +77,7 @@ sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame
 shared_libs="$(pkg-config --libs cachepolicy) -Wl,-rpath,$libdir -pthread"
 # `-l:libcachepolicy.a` picks the archive although the shared library sits beside it.
 static_libs="$(pkg-config --static --libs cachepolicy | sed 's/-lcachepolicy\b/-l:libcachepolicy.a/') -pthread"
-tests="test_api test_errors test_threads"
+tests="test_api test_errors test_threads test_security"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
