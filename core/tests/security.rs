@@ -465,9 +465,10 @@ fn bad_input_status_numbers_and_dates() {
     }
 }
 
-/// A bound generous enough for a debug build on a busy machine; quadratic behaviour takes
-/// minutes at these sizes.
-const BOUND: Duration = Duration::from_secs(20);
+// Linear work on these inputs takes ~2 s optimised and ~20 s in a debug build on a busy 2-core
+// machine; quadratic work at N = 100,000 would take hours, so a generous bound still tells them
+// apart without flaking on a loaded CI machine.
+const BOUND: Duration = Duration::from_secs(if cfg!(debug_assertions) { 120 } else { 20 });
 
 #[test]
 fn bad_input_a_one_megabyte_value_in_every_role() {
