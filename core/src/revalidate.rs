@@ -265,6 +265,7 @@ impl CachePolicy {
             .header_lines()
             .filter(|(n, _)| classify(n) == FieldKind::Connection)
             .flat_map(|(_, v)| list_members(v))
+            .filter(|m| !classify(m).is_hop_by_hop()) // never updated anyway
             .map(<[u8]>::to_ascii_lowercase)
             .collect();
         let updates: Vec<(&[u8], &[u8])> = response
@@ -322,8 +323,13 @@ fn forwarded_headers<'a>(request: &'a impl HttpRequest, mode: Forwarding, etag: 
     let usable = mode == Forwarding::Conditional;
     let pass_through = mode == Forwarding::PassThrough;
     // The names the request's Connection lines list, lower-cased, gathered once: looking them up
-    // per line would cost lines × members (empty, and allocation-free, without Connection).
-    let listed: HashSet<Vec<u8>> = lines_named(request, b"connection").flat_map(list_members).map(<[u8]>::to_ascii_lowercase).collect();
+    // per line would cost lines × members. Hop-by-hop names are dropped anyway, so the usual
+    // `Connection: keep-alive` (or none) leaves the set empty, and nothing is allocated.
+    let listed: HashSet<Vec<u8>> = lines_named(request, b"connection")
+        .flat_map(list_members)
+        .filter(|m| !classify(m).is_hop_by_hop())
+        .map(<[u8]>::to_ascii_lowercase)
+        .collect();
     let connection_listed = |name: &[u8]| !listed.is_empty() && listed.contains(&name.to_ascii_lowercase());
     let mut out: HeaderList<'a> = Vec::with_capacity(12);
     let mut if_none_match: Option<usize> = None;
