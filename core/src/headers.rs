@@ -419,12 +419,6 @@ impl Arena {
         let text = std::str::from_utf8(name).ok()?;
         Some(self.push_text(text))
     }
-
-    /// The span of `sub`, a slice of this arena's text.
-    pub fn text_span_of(&self, sub: &str) -> Span {
-        let start = (sub.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize) as u32;
-        Span { start, end: start + sub.len() as u32 }
-    }
 }
 
 /// One stored response field line.

@@ -42,14 +42,19 @@ pub(crate) struct Stored {
     pub vary: Vec<vary::Selected>,
 }
 
+impl Stored {
+    /// The stored request's target URI, split.
+    pub(crate) fn target(&self) -> Target<'_> {
+        Target::parse(self.arena.text(self.url), self.host.map(|h| self.arena.text(h)))
+    }
+}
+
 /// Facts derived from [`Stored`] once, so that each question is answered without re-parsing.
 #[derive(Debug, Clone)]
 pub(crate) struct Derived {
     pub cc: ResponseDirectives,
     /// Which of `options.targeted_fields` supplied `cc` (RFC 9213), if any.
     pub targeted: Option<usize>,
-    /// The stored request's target URI, split (text spans).
-    pub target: TargetSpans,
     pub method: Method,
     /// `date_value` (RFC 9111 §4.2.3) in Unix ms: the valid Date, or the response time.
     pub date_value: i64,
@@ -68,29 +73,6 @@ pub(crate) struct Derived {
     pub initial_age: i64,
     /// Serving stale is forbidden (RFC 9111 §4.2.4).
     pub stale_forbidden: bool,
-}
-
-/// A [`Target`] stored as spans of the arena's text.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TargetSpans {
-    pub scheme: Option<Span>,
-    pub authority: Span,
-    pub path: Span,
-}
-
-impl TargetSpans {
-    fn of(arena: &Arena, url: Span, host: Option<Span>) -> Self {
-        let t = Target::parse(arena.text(url), host.map(|h| arena.text(h)));
-        TargetSpans {
-            scheme: t.scheme.map(|s| arena.text_span_of(s)),
-            authority: arena.text_span_of(t.authority),
-            path: arena.text_span_of(t.path),
-        }
-    }
-
-    pub fn get<'a>(&self, arena: &'a Arena) -> Target<'a> {
-        Target { scheme: self.scheme.map(|s| arena.text(s)), authority: arena.text(self.authority), path: arena.text(self.path) }
-    }
 }
 
 /// The methods the rules distinguish.
@@ -235,7 +217,6 @@ impl CachePolicy {
         let mut d = Derived {
             cc,
             targeted,
-            target: TargetSpans::of(a, stored.method, None),
             method: Method::of(a.text(stored.method).as_bytes()),
             date_value: stored.response_time,
             has_valid_date: false,
@@ -273,7 +254,6 @@ impl CachePolicy {
                 _ => {}
             }
         }
-        d.target = TargetSpans::of(a, stored.url, stored.host);
         let server_date = date.flatten();
         d.has_valid_date = server_date.is_some();
         if stored.options.trust_server_date {
@@ -345,9 +325,23 @@ impl CachePolicy {
         span.map(|s| self.stored.arena.get(s))
     }
 
-    /// The stored request's target URI.
+    /// The stored request's target URI, split on demand (most questions only compare the
+    /// URL's bytes, see [`same_target`](Self::same_target)).
     pub(crate) fn target(&self) -> Target<'_> {
-        self.derived.target.get(&self.stored.arena)
+        self.stored.target()
+    }
+
+    /// Whether `url` (with the request's `host`) names the stored request's target (RFC 9111
+    /// §4): the same bytes need no parsing (an origin-form URL also needs the same Host).
+    pub(crate) fn same_target(&self, url: &str, host: Option<&[u8]>) -> bool {
+        let a = &self.stored.arena;
+        let stored_url = a.text(self.stored.url);
+        let origin_form = url.starts_with('/') && !url.starts_with("//");
+        if url == stored_url && (!origin_form || host == self.stored.host.map(|h| a.text(h).as_bytes())) {
+            return true;
+        }
+        let host = host.and_then(|h| std::str::from_utf8(h).ok());
+        Target::parse(url, host).matches(&self.target())
     }
 }
 

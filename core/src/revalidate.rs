@@ -120,9 +120,7 @@ impl CachePolicy {
     pub fn lost_update_headers(&self, request: &impl HttpRequest) -> HeaderList<'_> {
         let facts = RequestFacts::of(request);
         let modifies = matches!(request.method(), "PUT" | "PATCH" | "DELETE");
-        let url = request.url();
-        let host = facts.host.and_then(|h| std::str::from_utf8(h).ok());
-        let same_resource = crate::uri::Target::parse(&url, host).matches(&self.target());
+        let same_resource = self.same_target(&request.url(), facts.host);
         let has_precondition = request.header_lines().any(|(n, _)| matches!(classify(n), FieldKind::IfMatch | FieldKind::IfUnmodifiedSince));
         if !modifies || !same_resource || has_precondition {
             return Vec::new();

@@ -10,7 +10,6 @@ use crate::explain::Reason;
 use crate::headers::{FieldKind, HeaderList, HttpRequest};
 use crate::options::RequestNoCache;
 use crate::policy::{CachePolicy, Method, RequestFacts};
-use crate::uri::Target;
 use crate::vary;
 
 /// What a cache should do with a new request, given this stored response.
@@ -203,9 +202,7 @@ impl CachePolicy {
         if !method_ok {
             return Some(Reason::MethodMismatch);
         }
-        let url = request.url();
-        let host = host.and_then(|h| std::str::from_utf8(h).ok());
-        if !Target::parse(&url, host).matches(&self.target()) {
+        if !self.same_target(&request.url(), host) {
             return Some(Reason::UrlMismatch);
         }
         if !vary::matches(&self.stored.arena, &self.stored.vary, request) {

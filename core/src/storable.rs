@@ -37,7 +37,7 @@ pub(crate) fn check(s: &Stored, d: &Derived) -> Option<Reason> {
         status if o.store_only_2xx && !(200..300).contains(&status) => return Some(Reason::StatusNot2xx),
         _ => {}
     }
-    if !o.store_https && d.target.get(&s.arena).scheme.is_some_and(|scheme| scheme.eq_ignore_ascii_case("https")) {
+    if !o.store_https && s.target().scheme.is_some_and(|scheme| scheme.eq_ignore_ascii_case("https")) {
         return Some(Reason::HttpsNotStored);
     }
     if s.request_no_store {
@@ -62,7 +62,7 @@ pub(crate) fn check(s: &Stored, d: &Derived) -> Option<Reason> {
     }
     let has_expires = s.fields.iter().any(|f| f.kind == FieldKind::Expires);
     let explicit = cc.max_age.is_present() || (shared && cc.s_maxage.is_present()) || has_expires;
-    if d.method == Method::Post && !(explicit && content_location_is_target(s, d)) {
+    if d.method == Method::Post && !(explicit && content_location_is_target(s)) {
         return Some(Reason::PostWithoutContentLocation);
     }
     let allowed = explicit || cc.public || (!shared && cc.private) || heuristically_cacheable(s.status);
@@ -71,9 +71,9 @@ pub(crate) fn check(s: &Stored, d: &Derived) -> Option<Reason> {
 
 /// RFC 9110 §9.3.3: a POST response is cacheable only when its Content-Location names the
 /// request's target URI.
-fn content_location_is_target(s: &Stored, d: &Derived) -> bool {
+fn content_location_is_target(s: &Stored) -> bool {
     let a = &s.arena;
-    let target = d.target.get(a);
+    let target = s.target();
     s.fields.iter().filter(|f| f.kind == FieldKind::ContentLocation).take(1).any(|f| {
         let location = std::str::from_utf8(a.get(f.value)).unwrap_or("");
         crate::uri::resolve(&target, location).is_some_and(|r| Target::parse(&r, None).matches(&target))
