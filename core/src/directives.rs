@@ -328,53 +328,50 @@ pub struct Directive<'a> {
 
 /// The directives of one Cache-Control line, in order; empty items are skipped.
 pub fn directives(line: &[u8]) -> impl Iterator<Item = Directive<'_>> {
-    let mut rest = line;
+    // One pass: each byte is looked at once (but for the rare text after an argument).
+    let mut pos = 0;
     std::iter::from_fn(move || loop {
-        let start = rest.iter().position(|&b| b != b',' && !is_ows(b))?;
-        rest = &rest[start..];
-        let name_end = rest.iter().position(|&b| b == b'=' || b == b',').unwrap_or(rest.len());
-        let name = trim_ows(&rest[..name_end]);
-        if rest.get(name_end) != Some(&b'=') {
-            rest = &rest[name_end..];
-            if name.is_empty() {
-                continue;
-            }
+        while pos < line.len() && (line[pos] == b',' || is_ows(line[pos])) {
+            pos += 1;
+        }
+        if pos == line.len() {
+            return None;
+        }
+        let start = pos;
+        while pos < line.len() && line[pos] != b'=' && line[pos] != b',' {
+            pos += 1;
+        }
+        let name = trim_ows(&line[start..pos]);
+        if pos == line.len() || line[pos] == b',' {
             return Some(Directive { name, arg: None, text: name });
         }
-        let value_start = name_end + 1 + rest[name_end + 1..].iter().take_while(|&&b| is_ows(b)).count();
-        let value = &rest[value_start..];
-        let (arg, arg_len) = match value.first() {
-            Some(b'"') => {
-                // A quoted string (RFC 9110 §5.6.4): up to the closing quote, escapes kept.
-                let mut escaped = false;
-                let close = value[1..].iter().position(|&b| match b {
-                    _ if escaped => {
-                        escaped = false;
-                        false
-                    }
-                    b'\\' => {
-                        escaped = true;
-                        false
-                    }
-                    b'"' => true,
-                    _ => false,
-                });
-                match close {
-                    Some(i) => (&value[1..1 + i], i + 2),
-                    None => (&value[1..], value.len()),
-                }
+        pos += 1;
+        while pos < line.len() && is_ows(line[pos]) {
+            pos += 1;
+        }
+        let arg_start = pos;
+        let arg = if line.get(pos) == Some(&b'"') {
+            // A quoted string (RFC 9110 §5.6.4): up to the closing quote, escapes kept.
+            pos += 1;
+            let mut escaped = false;
+            while pos < line.len() && (escaped || line[pos] != b'"') {
+                escaped = !escaped && line[pos] == b'\\';
+                pos += 1;
             }
-            _ => {
-                let end = value.iter().position(|&b| b == b',').unwrap_or(value.len());
-                let token = trim_ows(&value[..end]);
-                let token = &token[..token.iter().position(|&b| is_ows(b)).unwrap_or(token.len())];
-                (token, token.len())
+            let arg = &line[arg_start + 1..pos];
+            pos = (pos + 1).min(line.len());
+            arg
+        } else {
+            while pos < line.len() && line[pos] != b',' && !is_ows(line[pos]) {
+                pos += 1;
             }
+            &line[arg_start..pos]
         };
-        let text = trim_ows(&rest[..value_start + arg_len]);
+        let text = trim_ows(&line[start..pos]);
         // Whatever follows the argument up to the next comma is ignored.
-        let after = &rest[value_start + arg_len..];
-        rest = &after[comma_outside_quotes(after).unwrap_or(after.len())..];
+        if pos < line.len() && line[pos] != b',' {
+            pos += comma_outside_quotes(&line[pos..]).unwrap_or(line.len() - pos);
+        }
         if !name.is_empty() {
             return Some(Directive { name, arg: Some(arg), text });
         }

@@ -264,7 +264,7 @@ pub(crate) fn classify(name: &[u8]) -> FieldKind {
     }
 }
 
-/// `name` equals `lower` (lower-case letters, digits and `-`) ignoring ASCII case.
+/// `name` equals `lower`, which is lower-cased, ignoring ASCII case.
 pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
     name.len() == lower.len()
         && name.iter().zip(lower).all(|(&b, &l)| b == l || (l.is_ascii_lowercase() && b | 0x20 == l))
@@ -292,6 +292,17 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| TCHAR[b as usize])
 }
 
+/// A token as text, `None` when `s` is not a token. Field names are read this way on every
+/// call, so the check is the token check alone rather than that plus UTF-8 validation.
+#[allow(unsafe_code)]
+pub(crate) fn token_str(s: &[u8]) -> Option<&str> {
+    if !is_token(s) {
+        return None;
+    }
+    // SAFETY: every tchar is ASCII, and ASCII bytes are valid UTF-8.
+    Some(unsafe { std::str::from_utf8_unchecked(s) })
+}
+
 pub(crate) fn is_ows(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
@@ -307,9 +318,23 @@ pub(crate) fn trim_ows(v: &[u8]) -> &[u8] {
 pub(crate) fn needs_sanitizing(v: &[u8]) -> bool {
     v.first().is_some_and(|&b| is_ows(b))
         || v.last().is_some_and(|&b| is_ows(b))
-        // Bytes up to CR are rare in values; only then look closer (a branch-free first pass
-        // that the compiler vectorizes).
-        || (v.iter().fold(0u8, |seen, &b| seen | u8::from(b <= b'\r')) != 0 && v.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)))
+        // Bytes up to CR are rare in values; only then look closer.
+        || (any_byte_up_to_cr(v) && v.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)))
+}
+
+/// Whether `v` holds a byte ≤ 0x0D, eight bytes at a time (the classic "has a byte less than
+/// n" word trick: only bytes below 14 can borrow into their high bit when 14 is subtracted
+/// from each, among bytes whose high bit is clear).
+fn any_byte_up_to_cr(v: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = v.chunks_exact(8);
+    let mut seen = 0;
+    for w in &mut words {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        seen |= x.wrapping_sub(ONES * 14) & !x & HIGH;
+    }
+    seen != 0 || words.remainder().iter().any(|&b| b <= b'\r')
 }
 
 /// A field value as RFC 9110 §5.5 says to process it: CR, LF and NUL replaced by SP (they are
@@ -412,12 +437,7 @@ impl Arena {
     }
     /// Appends a field name after checking it is a token (so ASCII text); `None` otherwise.
     pub fn push_token(&mut self, name: &[u8]) -> Option<Span> {
-        if !is_token(name) {
-            return None;
-        }
-        // A token is ASCII, so valid UTF-8: `from_utf8` cannot fail here.
-        let text = std::str::from_utf8(name).ok()?;
-        Some(self.push_text(text))
+        token_str(name).map(|text| self.push_text(text))
     }
 }
 
@@ -446,6 +466,35 @@ mod tests {
         assert_eq!(classify(b""), FieldKind::Other);
         for name in ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"] {
             assert!(classify(name.as_bytes()).is_hop_by_hop(), "{name}");
+        }
+    }
+
+    #[test]
+    fn eq_lowercase_differs_only_in_the_case_of_letters() {
+        assert!(eq_lowercase(b"If-None-MATCH", b"if-none-match"));
+        assert!(eq_lowercase(b"proxy-authorization", b"proxy-authorization"));
+        assert!(!eq_lowercase(b"if\rnone-match", b"if-none-match"));
+        assert!(!eq_lowercase(b"if-none-matcH2", b"if-none-match"));
+        // 0x0D (CR) and 0x10–0x19 differ from '-' and digits by 0x20 too: not a case pair.
+        assert!(!eq_lowercase(b"te\r", b"te-"));
+        assert!(!eq_lowercase(b"a\x11", b"a1"));
+        assert!(!eq_lowercase(b"Age", b"agf"));
+    }
+
+    #[test]
+    fn bytes_up_to_cr_are_found_at_every_position() {
+        for len in 0..20 {
+            for pos in 0..len {
+                for bad in [0u8, b'\t', b'\n', b'\r'] {
+                    let mut v = vec![b'a'; len];
+                    v[pos] = bad;
+                    assert!(any_byte_up_to_cr(&v), "{len} {pos} {bad}");
+                }
+                let mut v = vec![b'a'; len];
+                v[pos] = 0xff;
+                v[len - 1 - pos] = 14;
+                assert!(!any_byte_up_to_cr(&v), "{len} {pos}");
+            }
         }
     }
 

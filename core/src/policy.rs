@@ -9,7 +9,7 @@ use crate::directives::{directives, qualified_field_names, RequestDirectives, Re
 use crate::error::{excerpt, Error, ErrorKind};
 use crate::explain::Reason;
 use crate::freshness::FreshnessSource;
-use crate::headers::{classify, is_token, list_members, needs_sanitizing, sanitize, Arena, Field, FieldKind, HttpRequest, HttpResponse, Span};
+use crate::headers::{classify, is_token, list_members, needs_sanitizing, sanitize, token_str, Arena, Field, FieldKind, HttpRequest, HttpResponse, Span};
 use crate::options::{Options, SetCookiePolicy};
 use crate::uri::Target;
 use crate::{freshness, storable, vary};
@@ -534,10 +534,7 @@ pub(crate) fn check_status(status: u16) -> Result<(), Error> {
 
 /// A field name, checked to be a token (RFC 9110 §5.1).
 pub(crate) fn header_name(name: &[u8]) -> Result<&str, Error> {
-    match std::str::from_utf8(name) {
-        Ok(text) if is_token(name) => Ok(text),
-        _ => Err(invalid_header_name(name)),
-    }
+    token_str(name).ok_or_else(|| invalid_header_name(name))
 }
 
 pub(crate) fn check_header_name(name: &[u8]) -> Result<(), Error> {

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use crate::date::unix_millis;
 use crate::directives::RequestDirectives;
 use crate::error::Error;
-use crate::headers::{classify, is_token, list_members, sanitize, FieldKind, HeaderList, HttpRequest, HttpResponse};
+use crate::headers::{classify, list_members, sanitize, token_str, FieldKind, HeaderList, HttpRequest, HttpResponse};
 use crate::policy::{lines_named, CachePolicy, Method, RequestFacts};
 use crate::serve::Forwarding;
 
@@ -334,10 +334,7 @@ fn forwarded_headers<'a>(request: &'a impl HttpRequest, mode: Forwarding, etag: 
     let mut if_modified_since_placed = false;
     for (name, value) in request.header_lines() {
         // A field that cannot be forwarded safely (its name is not a token) is dropped.
-        let Ok(name_str) = std::str::from_utf8(name) else { continue };
-        if !is_token(name) {
-            continue;
-        }
+        let Some(name_str) = token_str(name) else { continue };
         match classify(name) {
             kind if kind.is_hop_by_hop() => continue,
             FieldKind::IfRange if !pass_through => continue,
@@ -378,7 +375,8 @@ fn forwarded_headers<'a>(request: &'a impl HttpRequest, mode: Forwarding, etag: 
                 let existing = &out[i].1;
                 let star = existing.as_ref() == b"*";
                 if !star && !list_members(existing).any(|m| m == etag) {
-                    let mut v = existing.to_vec();
+                    let mut v = Vec::with_capacity(existing.len() + 2 + etag.len());
+                    v.extend_from_slice(existing);
                     v.extend_from_slice(b", ");
                     v.extend_from_slice(etag);
                     out[i].1 = Cow::Owned(v);

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::headers::{is_ows, next_member, Arena, Field, FieldKind, HttpRequest, Span};
+use crate::headers::{eq_lowercase, is_ows, next_member, Arena, Field, FieldKind, HttpRequest, Span};
 
 /// A field named by Vary and the original request's normalised value (`None`: absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +52,7 @@ impl<'r, R: HttpRequest> Lookup<'r, R> {
     pub(crate) fn values<'s>(&'s self, name: &'s [u8]) -> Values<'r, 's, impl Iterator<Item = &'r [u8]> + 's> {
         match &self.index {
             Some(index) => Values::Indexed(index.get(name).map_or(&[][..], Vec::as_slice).iter()),
-            None => Values::Scanned(self.request.header_lines().filter(move |(n, _)| n.len() == name.len() && n.eq_ignore_ascii_case(name)).map(|(_, v)| v)),
+            None => Values::Scanned(self.request.header_lines().filter(move |(n, _)| eq_lowercase(n, name)).map(|(_, v)| v)),
         }
     }
 }
@@ -150,7 +150,7 @@ pub(crate) fn matches(arena: &Arena, selected: &[Selected], request: &impl HttpR
         match lines.next() {
             // The stored value is normalised and normalising a value without quoted strings
             // is idempotent, so equal bytes match; a different value in normal form cannot.
-            None if first == stored && !stored.contains(&b'"') => true,
+            None if first == stored && !stored.iter().any(|&b| b == b'"') => true,
             None if is_canonical(first) => false,
             second => Normalized::new([first].into_iter().chain(second).chain(lines)).eq(stored.iter().copied()),
         }
