@@ -192,7 +192,7 @@ fn known_response_directive(name: &[u8]) -> Option<Known> {
         (22, _) => (b"stale-while-revalidate", StaleWhileRevalidate),
         _ => return None,
     };
-    expected.eq_ignore_ascii_case(name).then_some(known)
+    crate::headers::eq_lowercase(name, expected).then_some(known)
 }
 
 /// `max-stale` in a request (§5.2.1.2).

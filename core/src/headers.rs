@@ -266,8 +266,15 @@ pub(crate) fn classify(name: &[u8]) -> FieldKind {
 
 /// `name` equals `lower`, which is lower-cased, ignoring ASCII case.
 pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
-    name.len() == lower.len()
-        && name.iter().zip(lower).all(|(&b, &l)| b == l || (l.is_ascii_lowercase() && b | 0x20 == l))
+    if name.len() != lower.len() {
+        return false;
+    }
+    for (&b, &l) in name.iter().zip(lower) {
+        if b != l && !(l.is_ascii_lowercase() && b | 0x20 == l) {
+            return false;
+        }
+    }
+    true
 }
 
 /// `tchar` (RFC 9110 §5.6.2) as a lookup table.

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::headers::{eq_lowercase, is_ows, next_member, Arena, Field, FieldKind, HttpRequest, Span};
+use crate::headers::{eq_lowercase, is_ows, next_member, token_str, Arena, Field, FieldKind, HttpRequest, Span};
 
 /// A field named by Vary and the original request's normalised value (`None`: absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,8 +89,8 @@ pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpReq
             pos += next;
             let start = text.len();
             // `*` matches nothing (§4.1); a member that is not text can name no request field.
-            match std::str::from_utf8(name) {
-                Ok(name) if name != "*" => text.push_str(name),
+            match token_str(name).or_else(|| std::str::from_utf8(name).ok()) {
+                Some(name) if name != "*" => text.push_str(name),
                 _ => continue,
             }
             select_name_at(text, start, bytes, &mut selected, &mut lookup, &mut seen);
@@ -169,14 +169,23 @@ pub(crate) fn normalized_value<R: HttpRequest>(lookup: &Lookup<'_, R>, name: &st
 
 /// True when a one-line value is already in normalised form (so equals its normalisation).
 fn is_canonical(v: &[u8]) -> bool {
-    let ends_ok = v.first() != Some(&b' ') && v.last() != Some(&b' ');
-    ends_ok
-        && !v.iter().any(|&b| matches!(b, b'\t' | b'"' | b'\r' | b'\n' | 0))
-        && v.windows(2).all(|w| match (w[0], w[1]) {
+    if v.first() == Some(&b' ') || v.last() == Some(&b' ') {
+        return false;
+    }
+    let mut prev = 0u8;
+    for &b in v {
+        let ok = match (prev, b) {
+            (_, b'\t' | b'"' | b'\r' | b'\n' | 0) => false,
             (b' ', b' ' | b',') => false,
             (b',', next) => next == b' ' || next == b',',
             _ => true,
-        })
+        };
+        if !ok {
+            return false;
+        }
+        prev = b;
+    }
+    true
 }
 
 /// The normalised bytes of a field's lines, produced without allocating.
