@@ -256,9 +256,7 @@ impl CachePolicy {
 
     /// The stored fields updated with a 304's or HEAD response's fields (RFC 9111 §3.2).
     fn merge_headers<'a>(&'a self, response: &'a impl HttpResponse) -> Vec<(&'a [u8], Cow<'a, [u8]>)> {
-        let a = &self.stored.arena;
-        // Names are compared lower-cased through sets and maps, so that merging stays linear in
-        // the number of lines.
+        // Listed names are looked up through a set: linear however many Connection lists.
         let connection_listed: HashSet<Vec<u8>> = response
             .header_lines()
             .filter(|(n, _)| classify(n) == FieldKind::Connection)
@@ -270,11 +268,23 @@ impl CachePolicy {
             .header_lines()
             .filter(|(n, _)| !never_updated(classify(n)) && (connection_listed.is_empty() || !connection_listed.contains(&n.to_ascii_lowercase())))
             .collect();
+        let mut merged: Vec<(&[u8], Cow<'a, [u8]>)> = Vec::with_capacity(self.stored.fields.len() + updates.len());
+        if updates.len() <= MERGE_SCAN_UP_TO {
+            self.merge_by_scanning(&updates, &mut merged);
+        } else {
+            self.merge_by_hashing(&updates, &mut merged);
+        }
+        merged
+    }
+
+    /// [`merge_headers`](Self::merge_headers) for many updated lines: names compared lower-cased
+    /// through sets and maps, so that merging stays linear in the number of lines.
+    fn merge_by_hashing<'a>(&'a self, updates: &[(&'a [u8], &'a [u8])], merged: &mut Vec<(&'a [u8], Cow<'a, [u8]>)>) {
+        let a = &self.stored.arena;
         let mut updates_by_name: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         for (i, (n, _)) in updates.iter().enumerate() {
             updates_by_name.entry(n.to_ascii_lowercase()).or_default().push(i);
         }
-        let mut merged: Vec<(&[u8], Cow<'a, [u8]>)> = Vec::with_capacity(self.stored.fields.len() + updates.len());
         let mut stored_names: HashSet<Vec<u8>> = HashSet::new();
         for f in &self.stored.fields {
             let name = a.text(f.name).as_bytes();
@@ -292,14 +302,42 @@ impl CachePolicy {
             }
             stored_names.insert(lower);
         }
-        for &(n, v) in &updates {
+        for &(n, v) in updates {
             if !stored_names.contains(&n.to_ascii_lowercase()) {
                 merged.push((n, Cow::Borrowed(v)));
             }
         }
-        merged
+    }
+
+    /// [`merge_headers`](Self::merge_headers) for the usual few updated lines: names compared
+    /// directly, nothing hashed or allocated. The same result as the hashed path.
+    fn merge_by_scanning<'a>(&'a self, updates: &[(&'a [u8], &'a [u8])], merged: &mut Vec<(&'a [u8], Cow<'a, [u8]>)>) {
+        let a = &self.stored.arena;
+        let mut placed = [false; MERGE_SCAN_UP_TO];
+        for f in &self.stored.fields {
+            let name = a.text(f.name).as_bytes();
+            let mut replaced = false;
+            for (i, &(n, v)) in updates.iter().enumerate() {
+                if n.len() == name.len() && n.eq_ignore_ascii_case(name) {
+                    replaced = true;
+                    // The 304's lines of this name replace the stored ones, at the first one's place.
+                    if !std::mem::replace(&mut placed[i], true) {
+                        merged.push((n, Cow::Borrowed(v)));
+                    }
+                }
+            }
+            // The stored Date and Age described the old exchange.
+            if !replaced && !matches!(f.kind, FieldKind::Date | FieldKind::Age) {
+                merged.push((name, Cow::Borrowed(a.get(f.value))));
+            }
+        }
+        merged.extend(updates.iter().zip(placed).filter(|(_, placed)| !placed).map(|(&(n, v), _)| (n, Cow::Borrowed(v))));
     }
 }
+
+/// Up to this many updating lines, a merge compares names directly (lines × updates steps);
+/// beyond, through hashed lower-cased names, so that hostile input stays linear.
+const MERGE_SCAN_UP_TO: usize = 8;
 
 /// Two Last-Modified values name the same time (or are the same text).
 fn same_date(a: &[u8], b: &[u8]) -> bool {
@@ -389,4 +427,29 @@ fn forwarded_headers<'a>(request: &'a impl HttpRequest, mode: Forwarding, etag: 
         out.push(("if-modified-since", Cow::Borrowed(lm)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Options, Request, Response};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// RFC 9111 §3.2: the scanning merge used for a few updated lines gives exactly what
+        /// the hashed one (used beyond) gives, names differing in case included.
+        #[test]
+        fn rfc9111_3_2_both_merge_paths_agree(
+            stored in proptest::collection::vec(("(ETag|etag|X-A|x-a|Date|Age|Vary|X-B)", "[a-z]{0,3}"), 0..10),
+            updates in proptest::collection::vec(("(ETag|etag|X-A|x-a|X-b|X-C|Content-Length|Date)", "[a-z]{0,3}"), 0..=MERGE_SCAN_UP_TO),
+        ) {
+            let req = Request { method: "GET", url: "https://example.com/", headers: &[] as &[(&str, &str)] };
+            let policy = CachePolicy::new(&req, &Response { status: 200, headers: &stored }, &Options::default(), std::time::UNIX_EPOCH).unwrap();
+            let updates: Vec<(&[u8], &[u8])> = updates.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())).filter(|(n, _)| !never_updated(classify(n))).collect();
+            let (mut scanned, mut hashed) = (Vec::new(), Vec::new());
+            policy.merge_by_scanning(&updates, &mut scanned);
+            policy.merge_by_hashing(&updates, &mut hashed);
+            prop_assert_eq!(scanned, hashed);
+        }
+    }
 }
