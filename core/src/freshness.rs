@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::date::unix_millis;
+use crate::date::{parse_http_date, unix_millis};
 use crate::directives::Delta;
 use crate::policy::{ms_to_duration, CachePolicy, Derived, Stored};
 use crate::explain::Reason;
@@ -51,12 +51,15 @@ impl FreshnessSource {
     }
 }
 
-/// Parsed dates and Age of the stored response, in Unix seconds.
-pub(crate) struct Facts {
-    /// `None`: no Expires; `Some(None)`: an invalid one.
-    pub expires: Option<Option<i64>>,
-    pub last_modified: Option<i64>,
+/// The stored response's Expires and Last-Modified values (parsed only when the lifetime
+/// depends on them) and its parsed Age.
+pub(crate) struct Facts<'a> {
+    /// The first Expires value, unless a targeted field replaces it.
+    pub expires: Option<&'a [u8]>,
+    pub last_modified: Option<&'a [u8]>,
     pub age_value: Option<u32>,
+    /// For two-digit years (RFC 9110 §5.6.7).
+    pub reference_year: i64,
 }
 
 /// Fills in lifetime, source, initial age and whether stale serving is forbidden.
@@ -100,16 +103,17 @@ fn lifetime(s: &Stored, d: &Derived, facts: &Facts) -> (i64, FreshnessSource) {
     let floor = if cc.immutable { s.options.immutable_min_ms() } else { 0 };
     let with_floor = |ms: i64, source| if floor > ms { (floor, FreshnessSource::Immutable) } else { (ms, source) };
     let date_secs = d.date_value.div_euclid(1000);
+    let parse = |v| parse_http_date(v, facts.reference_year);
     if let Some(expires) = facts.expires {
         // An invalid Expires, or one not after Date, means already expired (§5.3).
-        return match expires {
+        return match parse(expires) {
             Some(e) if e > date_secs => with_floor((e - date_secs).saturating_mul(1000), FreshnessSource::Expires),
             _ => with_floor(0, FreshnessSource::Expires),
         };
     }
     // §4.2.2: heuristic freshness only for heuristically cacheable statuses or `public`.
     if heuristically_cacheable(s.status) || cc.public {
-        if let Some(lm) = facts.last_modified.filter(|&lm| lm < date_secs) {
+        if let Some(lm) = facts.last_modified.and_then(parse).filter(|&lm| lm < date_secs) {
             let ms = ((date_secs - lm) as f64 * 1000.0 * s.options.cache_heuristic) as i64;
             return with_floor(ms, FreshnessSource::Heuristic);
         }

@@ -157,7 +157,10 @@ impl CachePolicy {
         let mut fields = Vec::with_capacity(16);
         for (name, value) in response.header_lines() {
             let kind = classify(name);
-            if kind.is_hop_by_hop() && kind != FieldKind::Connection {
+            // Hop-by-hop fields are not stored (RFC 9111 §3.1), nor is the usual Connection line
+            // (`keep-alive`) that lists only such fields.
+            let only_hop_by_hop = || list_members(value).all(|m| classify(m).is_hop_by_hop());
+            if kind.is_hop_by_hop() && (kind != FieldKind::Connection || only_hop_by_hop()) {
                 check_header_name(name)?;
                 continue;
             }
@@ -236,12 +239,10 @@ impl CachePolicy {
             match f.kind {
                 FieldKind::Date if date.is_none() => date = Some(parse_http_date(v, reference_year)),
                 // RFC 9213 §2.2: a targeted field in use replaces Expires too.
-                FieldKind::Expires if expires.is_none() && targeted.is_none() => {
-                    expires = Some(parse_http_date(v, reference_year))
-                }
+                FieldKind::Expires if expires.is_none() && targeted.is_none() => expires = Some(v),
                 FieldKind::LastModified if d.last_modified.is_none() => {
                     d.last_modified = Some(f.value);
-                    last_modified = parse_http_date(v, reference_year);
+                    last_modified = Some(v);
                 }
                 // RFC 9111 §5.1: the first member of a list-valued Age; an invalid one is ignored.
                 FieldKind::Age if age_value.is_none() => {
@@ -262,7 +263,7 @@ impl CachePolicy {
             }
         }
         d.not_storable = storable::check(&stored, &d);
-        let facts = freshness::Facts { expires, last_modified, age_value: age_value.flatten() };
+        let facts = freshness::Facts { expires, last_modified, age_value: age_value.flatten(), reference_year };
         freshness::derive(&stored, &mut d, &facts);
         CachePolicy { stored, derived: d }
     }
