@@ -77,7 +77,10 @@ impl CachePolicy {
     pub fn to_bytes(&self) -> Vec<u8> {
         let s = &self.stored;
         let a = &s.arena;
-        let mut out = Vec::with_capacity(64 + a.bytes.len() + 9 * s.fields.len());
+        // At least the final size (the arena holds every name and value once), so the buffer is
+        // allocated once.
+        let targeted: usize = s.options.targeted_fields.iter().map(|t| 4 + t.len()).sum();
+        let mut out = Vec::with_capacity(64 + targeted + a.text.len() + a.bytes.len() + 12 + 9 * s.fields.len() + 9 * s.vary.len());
         out.extend_from_slice(MAGIC);
         out.push(FORMAT_VERSION);
         let o = &s.options;
@@ -197,8 +200,8 @@ impl CachePolicy {
         let vary_count = r.count()?;
         let mut vary = Vec::with_capacity(vary_count);
         for _ in 0..vary_count {
-            let name = vary_name(r.bytes()?)?;
-            let name = arena.push_text(&name.to_ascii_lowercase());
+            let name = arena.push_text(vary_name(r.bytes()?)?);
+            arena.text[name.start as usize..].make_ascii_lowercase();
             let value = match r.u8()? {
                 0 => None,
                 1 => Some(arena.push(r.bytes()?)),
