@@ -368,20 +368,38 @@ pub(crate) fn list_members(v: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
 
 /// The next non-empty list member of `v`: its start and end, and where the rest begins.
 pub(crate) fn next_member(v: &[u8]) -> Option<(usize, usize, usize)> {
+    // One pass: skip separators, then read up to a comma outside quotes, noting where the
+    // last byte other than whitespace was.
     let mut pos = 0;
-    while pos < v.len() {
-        let rest = &v[pos..];
-        let end = comma_outside_quotes(rest).unwrap_or(rest.len());
-        let item = &rest[..end];
-        let lead = item.iter().take_while(|&&b| is_ows(b)).count();
-        let trimmed = trim_ows(item).len();
-        let next = pos + (end + 1).min(rest.len());
-        if trimmed > 0 {
-            return Some((pos + lead, pos + lead + trimmed, next));
-        }
-        pos = next;
+    while pos < v.len() && (v[pos] == b',' || is_ows(v[pos])) {
+        pos += 1;
     }
-    None
+    if pos == v.len() {
+        return None;
+    }
+    let start = pos;
+    let mut end = pos;
+    let (mut in_quotes, mut escaped) = (false, false);
+    while pos < v.len() {
+        let b = v[pos];
+        if in_quotes {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_quotes = false,
+                _ => {}
+            }
+        } else if b == b',' {
+            break;
+        } else if b == b'"' {
+            in_quotes = true;
+        }
+        pos += 1;
+        if !is_ows(b) {
+            end = pos;
+        }
+    }
+    Some((start, end, (pos + 1).min(v.len())))
 }
 
 /// Position of the first comma that is not inside a quoted string.
@@ -526,5 +544,33 @@ mod tests {
         let m: Vec<_> = list_members(b" a , ,b,\"c, d\" ,, e\\,").collect();
         assert_eq!(m, vec![&b"a"[..], b"b", b"\"c, d\"", b"e\\"]);
         assert_eq!(list_members(b"\"unterminated, x").count(), 1);
+    }
+
+    proptest::proptest! {
+        /// The one-pass `next_member` finds what splitting at commas outside quotes and
+        /// trimming each item finds (RFC 9110 §5.6.1).
+        #[test]
+        fn rfc9110_5_6_1_next_member_splits_and_trims(v in "[a ,\t\"\\\\]{0,16}") {
+            let v = v.as_bytes();
+            let mut expected = Vec::new();
+            let mut pos = 0;
+            while pos < v.len() {
+                let end = pos + comma_outside_quotes(&v[pos..]).unwrap_or(v.len() - pos);
+                let lead = v[pos..end].iter().take_while(|&&b| is_ows(b)).count();
+                let item = trim_ows(&v[pos..end]);
+                if !item.is_empty() {
+                    expected.push((pos + lead, pos + lead + item.len(), (end + 1).min(v.len())));
+                }
+                pos = (end + 1).min(v.len());
+                if end == v.len() { break; }
+            }
+            let mut found = Vec::new();
+            let mut base = 0;
+            while let Some((s, e, n)) = next_member(&v[base..]) {
+                found.push((base + s, base + e, base + n));
+                base += n;
+            }
+            proptest::prop_assert_eq!(found, expected);
+        }
     }
 }
