@@ -44,7 +44,8 @@ install:
 #   make fuzz-smoke  - every fuzz target for ~30 s from the committed corpora (fuzz/smoke.sh;
 #                      cargo-fuzz, installed when missing; nightly, or stable with RUSTC_BOOTSTRAP=1)
 #   make test-stress - one policy shared by 8 threads x 1,000,000 evaluations with identical
-#                      answers, Rust (release) and Python (C does it in every `make test-c`)
+#                      answers, Rust (release), Python and Node (worker threads; C does it in
+#                      every `make test-c`)
 #   make test-miri   - the core's and the C ABI's Rust tests under Miri (nightly + miri component)
 .PHONY: fuzz-smoke test-stress test-miri
 fuzz-smoke:
@@ -53,6 +54,7 @@ fuzz-smoke:
 test-stress:
 	CACHEPOLICY_STRESS_EVALUATIONS=1000000 cargo test --release -p cachepolicy --test security one_policy_shared_by_8_threads -- --nocapture
 	CACHEPOLICY_STRESS_EVALUATIONS=1000000 bash python/run-tests.sh
+	CACHEPOLICY_STRESS_EVALUATIONS=1000000 bash node/run-tests.sh
 
 # (The unit tests only: the shared vectors through the C ABI take over 30 minutes under Miri.)
 test-miri:

@@ -119,6 +119,9 @@ function nameSet(names) {
 }
 const RESPONSE_DROP = nameSet(T.responseDrop);
 const REVALIDATION_DROP = nameSet(T.revalidationDrop);
+// A field named `__proto__` is not copied into the objects returned (assigning it would set their
+// prototype), as the original's copies lose it; the exact-lines methods keep it.
+for (const set of [RESPONSE_DROP, REVALIDATION_DROP]) Object.defineProperty(set, '__proto__', { value: true, enumerable: true });
 
 /** Options this package adds to the original's four, read by the engine. */
 const EXTENSION_OPTIONS = [
@@ -238,6 +241,84 @@ function rawLines(headers) {
     return out;
 }
 
+/*
+ * Compact transfer of header lines (`unpack` in src/lib.rs): the names and values are appended
+ * to one string and their lengths written into the per-thread Int32Array, so that the addon
+ * reads a whole list with one Node-API call instead of several per line. PIECES keeps the
+ * strings packed, so that the addon can answer with references to them instead of new strings.
+ */
+const PACK = T.lengths;
+/** Added to a name reference the addon answers with when the name is not lower-case. */
+const LOWER_CASE = T.lowerCaseRef;
+const PIECES = [];
+let packText = '';
+let packCount = 0;
+/** A value packed was not a string (see `_revalidate`). */
+let packConverted = false;
+/** Counts packings: a `toString` that packs while another packing runs is noticed. */
+let packEpoch = 0;
+
+function packStart() {
+    packText = '';
+    packCount = 0;
+    packConverted = false;
+    return ++packEpoch;
+}
+
+/** Whether `packPiece` keeps the strings in PIECES (only those the addon may refer to). */
+let packKeep = false;
+
+function packPiece(s) {
+    packText += s;
+    PACK[4 + packCount] = s.length;
+    if (packKeep) PIECES[packCount] = s;
+    packCount++;
+}
+
+/** Packs one field's lines as `flatten` lists them; returns their number. */
+function packValue(name, value) {
+    if (typeof value === 'string') {
+        packPiece(name);
+        packPiece(value);
+        return 1;
+    }
+    if (Array.isArray(value)) {
+        for (const v of value) {
+            if (typeof v !== 'string') packConverted = true;
+            packPiece(name);
+            packPiece(String(v));
+        }
+        return value.length;
+    }
+    if (value === undefined || value === null) return 0;
+    packConverted = true;
+    packPiece(name);
+    packPiece(String(value));
+    return 1;
+}
+
+/** Packs a header object's lines as `flatten` lists them; returns their number. */
+function packObject(headers, skip) {
+    if (headers === null || typeof headers !== 'object') return 0;
+    let lines = 0;
+    for (const name in headers) {
+        if (skip !== null && skip[name] === true) continue;
+        lines += packValue(name, headers[name]);
+    }
+    return lines;
+}
+
+/** Packs a flat `[name, value, …]` list of strings; returns the number of lines. */
+function packFlat(flat) {
+    let lines = 0;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+        packPiece(flat[i]);
+        packPiece(flat[i + 1]);
+        lines++;
+    }
+    return lines;
+}
+
 function toPairs(flat) {
     const out = [];
     for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
@@ -297,11 +378,16 @@ class CachePolicy {
             throw Error('Response headers missing');
         }
         this._assertRequestHasHeaders(req);
-        const resHeaders = headersObject(res.headers);
+        // A policy `revalidatedPolicy` is building: the addon holds it already (see `_adopt`).
+        const merged = ADOPT !== null && ADOPT.opts === opts && ADOPT.res === res && ADOPT.req === req ? ADOPT : null;
+        const resHeaders = merged !== null ? merged.object : headersObject(res.headers);
         const reqHeaders = headersObject(req.headers);
 
         this._responseTime = this.now();
-        this._requestTime = opts.requestTime !== undefined ? +opts.requestTime : this._responseTime;
+        this._requestTime = opts.requestTime != null ? +opts.requestTime : this._responseTime;
+        if (opts.requestTime != null && !Number.isFinite(this._requestTime)) {
+            throw error(`option requestTime must be a finite number of ms, got ${String(opts.requestTime)}`, 'ERR_CACHEPOLICY_INVALID_OPTION');
+        }
         this._isShared = opts.shared !== false;
         this._sharedGiven = opts.shared !== undefined;
         this._ignoreCargoCult = !!opts.ignoreCargoCult;
@@ -311,18 +397,60 @@ class CachePolicy {
         this._status = 'status' in res ? res.status : 200;
         this._resHeaders = resHeaders;
         // Lines given as a list keep their order for the exact-lines methods.
-        this._resLines = resHeaders === res.headers ? null : rawLines(res.headers);
+        this._resLines = merged !== null ? merged.lines : resHeaders === res.headers ? null : rawLines(res.headers);
         this._method = 'method' in req ? req.method : 'GET';
         this._url = req.url;
         this._host = reqHeaders.host;
-        this._noAuthorization = !reqHeaders.authorization;
+        // Present with any value, also empty (RFC 9111 §3.5 names the field; the original tests truthiness).
+        this._noAuthorization = reqHeaders.authorization == null;
         // Like the original, keep the request's headers only when later requests are compared
         // with them (Vary), or when options key stored responses on request fields.
         this._reqHeaders = resHeaders.vary || this._keepsRequest() ? reqHeaders : null;
         this._reqCC = reqHeaders['cache-control'];
+        // `toObject()`'s rescc and reqcc, made once when first asked (as the original keeps them).
+        this._rescc = undefined;
+        this._reqcc = undefined;
         this._invalidated = false;
         this._id = 0;
-        this._load(reqHeaders);
+        if (merged !== null && this._adopts(merged)) this._adopt(merged);
+        else this._load(reqHeaders);
+    }
+
+    /**
+     * Whether the policy the addon merged (`_revalidate`) is the one `_load` would build from this
+     * object: received at the time it was merged, with the options it was merged with, from
+     * request fields that read the same both ways.
+     */
+    _adopts(m) {
+        if (!m.exact || this._responseTime !== m.now || this._requestTime !== m.now) return false;
+        // `_load` passes no Authorization when this object says there is none.
+        if (this._noAuthorization && m.authorization) return false;
+        if (this._isShared !== m.isShared || this._ignoreCargoCult !== m.ignoreCargoCult) return false;
+        if (this._cacheHeuristic !== m.cacheHeuristic || this._immutableMinTtl !== m.immutableMinTtl) return false;
+        const a = this._ext;
+        const b = m.ext;
+        if (a === b) return true;
+        if (a === null || b === null) return false;
+        for (const key of EXTENSION_OPTIONS) if (a[key] !== b[key]) return false;
+        // `shared` given or not decides only with a profile.
+        return this._sharedGiven === m.sharedGiven || a.profile === undefined || a.profile === null;
+    }
+
+    /** Takes the facts `_load` reads from the addon from the merge that built the policy. */
+    _adopt(m) {
+        this._varyNames = m.names;
+        this._id = m.id;
+        this._notStorable = m.notStorable;
+        this._npmMaxAge = m.npmMaxAge;
+        this._lifetime = m.lifetime;
+        this._dateValue = m.dateValue;
+        this._datePlan = m.datePlan;
+        this._agePlan = m.agePlan;
+        this._source = m.source;
+        this._invalidated = m.invalidated;
+        this._plan = m.plan;
+        this._numbersAt = NaN;
+        this._ageAt = NaN;
     }
 
     _keepsRequest() {
@@ -336,12 +464,12 @@ class CachePolicy {
         const q = reqHeaders || this._reqHeaders;
         const vary = h.vary;
         let names = vary === undefined ? NO_NAMES : typeof vary === 'string' ? VARY_NAMES.get(vary) : undefined;
-        this._scratchState();
-        S[ID] = this._id;
-        S[FLAGS] += (names === undefined ? F_WANT_NAMES : 0) + (h['set-cookie'] !== undefined ? F_SET_COOKIE : 0);
+        // Every value is read before the scratch is written: a getter may run the caller's code.
+        const setCookie = h['set-cookie'] !== undefined;
         const reqCC = q ? q['cache-control'] : this._reqCC;
         const host = this._host;
-        const authorization = this._noAuthorization ? undefined : q ? q.authorization : '';
+        // Whatever its type: one line, as `_state` gives it.
+        const authorization = this._noAuthorization ? undefined : q && q.authorization !== undefined ? String(q.authorization) : '';
         const cc = h['cache-control'];
         const pragma = h.pragma;
         const date = h.date;
@@ -352,6 +480,17 @@ class CachePolicy {
         const contentLocation = h['content-location'];
         const location = h.location;
         const connection = h.connection;
+        // The values of the request fields the Vary value names, when known (read here too).
+        const n = names === undefined ? 0 : names.length;
+        const value0 = n > 0 && q ? own(q, names[0]) : undefined;
+        const values = n > 1 ? names.map((name) => (q ? own(q, name) : undefined)) : NO_NAMES;
+        // Not strings: read as `String(value)` by the addon; `undefined` and `null` are absent.
+        const method = this._method === null ? undefined : this._method;
+        const url = this._url === null ? undefined : this._url;
+        const ext = this._ext;
+        this._scratchState();
+        S[ID] = this._id;
+        S[FLAGS] += (names === undefined ? F_WANT_NAMES : 0) + (setCookie ? F_SET_COOKIE : 0);
         // Bit i: the i-th header-field argument is present (absent ones are not read).
         S[PRESENT] =
             (reqCC != null ? 1 : 0) |
@@ -368,21 +507,16 @@ class CachePolicy {
             (contentLocation != null ? 8192 : 0) |
             (location != null ? 16384 : 0) |
             (connection != null ? 32768 : 0);
-        const method = typeof this._method === 'string' ? this._method : undefined;
-        const url = typeof this._url === 'string' ? this._url : undefined;
-        const ext = this._ext;
         // After the options: the values of the request fields the Vary value names, when known.
         const extras =
-            names === undefined || names.length === 0
+            n === 0
                 ? native.load(method, url, q, reqCC, undefined, host, authorization, h, cc, pragma, date, expires,
                       lastModified, age, etag, vary, undefined, contentLocation, location, connection, ext)
-                : names.length === 1
+                : n === 1
                   ? native.load(method, url, q, reqCC, undefined, host, authorization, h, cc, pragma, date, expires,
-                        lastModified, age, etag, vary, undefined, contentLocation, location, connection, ext,
-                        q ? own(q, names[0]) : undefined)
+                        lastModified, age, etag, vary, undefined, contentLocation, location, connection, ext, value0)
                   : native.load(method, url, q, reqCC, undefined, host, authorization, h, cc, pragma, date, expires,
-                        lastModified, age, etag, vary, undefined, contentLocation, location, connection, ext,
-                        ...names.map((n) => (q ? own(q, n) : undefined)));
+                        lastModified, age, etag, vary, undefined, contentLocation, location, connection, ext, ...values);
         if (names === undefined) {
             names = extras[1];
             if (typeof vary === 'string') {
@@ -408,7 +542,9 @@ class CachePolicy {
     /** Writes the stored state's numbers into the scratch. */
     _scratchState() {
         const status = this._status;
-        S[STATUS] = typeof status === 'number' ? status : +status;
+        const n = typeof status === 'number' ? status : +status;
+        // Not an integer (200.5): refused as the engine refuses a status outside 100–999.
+        S[STATUS] = n === Math.floor(n) ? n : NaN;
         S[CACHE_HEURISTIC] = this._cacheHeuristic;
         S[IMMUTABLE_MIN_TTL] = this._immutableMinTtl;
         S[RESPONSE_TIME] = this._responseTime;
@@ -466,6 +602,9 @@ class CachePolicy {
         const ifRange = h['if-range'];
         const range = h.range;
         const connection = h.connection;
+        // Read before the scratch is written (a getter may run the caller's code).
+        const value0 = names.length > 0 ? own(h, names[0]) : undefined;
+        const values = names.length > 1 ? names.map((n) => own(h, n)) : NO_NAMES;
         S[ID] = this._id;
         S[NOW] = now;
         // Bit i: the i-th of REQUEST_FIELDS is present (absent ones are not read).
@@ -487,11 +626,10 @@ class CachePolicy {
                     ifModifiedSince, ifMatch, ifUnmodifiedSince, ifRange, range, connection);
             case 1:
                 return native.decide(mode, method, url, h, cc, pragma, host, authorization, ifNoneMatch,
-                    ifModifiedSince, ifMatch, ifUnmodifiedSince, ifRange, range, connection, own(h, names[0]));
+                    ifModifiedSince, ifMatch, ifUnmodifiedSince, ifRange, range, connection, value0);
             default:
                 return native.decide(mode, method, url, h, cc, pragma, host, authorization, ifNoneMatch,
-                    ifModifiedSince, ifMatch, ifUnmodifiedSince, ifRange, range, connection,
-                    ...names.map((n) => own(h, n)));
+                    ifModifiedSince, ifMatch, ifUnmodifiedSince, ifRange, range, connection, ...values);
         }
     }
 
@@ -643,7 +781,9 @@ class CachePolicy {
 
     _fromObject(obj) {
         if (this._responseTime) throw Error('Reinitialized');
-        if (!obj || obj.v !== 1) throw Error('Invalid serialization');
+        if (!obj || obj.v !== 1 || !Number.isFinite(obj.t) || (obj.rt !== undefined && !Number.isFinite(obj.rt))) {
+            throw Error('Invalid serialization');
+        }
         this._responseTime = obj.t;
         this._requestTime = obj.rt !== undefined ? obj.rt : obj.t;
         this._isShared = obj.sh;
@@ -661,6 +801,8 @@ class CachePolicy {
         this._noAuthorization = obj.a;
         this._reqHeaders = obj.reqh;
         this._reqCC = legacyFormat(obj.reqcc);
+        this._rescc = undefined;
+        this._reqcc = undefined;
         this._invalidated = !!obj.inv;
         this._id = 0;
         this._load(null);
@@ -677,13 +819,13 @@ class CachePolicy {
             icc: this._ignoreCargoCult,
             st: this._status,
             resh: this._resHeaders,
-            rescc: this._legacyResponseDirectives(),
+            rescc: this._rescc === undefined ? (this._rescc = this._legacyResponseDirectives()) : this._rescc,
             m: this._method,
             u: this._url,
             h: this._host,
             a: this._noAuthorization,
             reqh: this._reqHeaders,
-            reqcc: legacyDirectives(this._reqCC),
+            reqcc: this._reqcc === undefined ? (this._reqcc = legacyDirectives(this._reqCC)) : this._reqcc,
         };
         // This package's additions; the original ignores unknown keys.
         if (this._requestTime !== this._responseTime) obj.rt = this._requestTime;
@@ -765,17 +907,28 @@ class CachePolicy {
             throw Error('Response headers missing');
         }
         const status = 'status' in response ? response.status : 200;
-        const merged = this._full(FULL_REVALIDATE, now, request, h, typeof status === 'number' ? status : +status, response.headers);
+        const newStatus = typeof status === 'number' ? status : +status;
+        const m = this._revalidate(now, request, h, newStatus, response.headers);
+        const merged = m === false ? this._full(FULL_REVALIDATE, now, request, h, newStatus, response.headers) : m === undefined ? undefined : m.flat;
         const outcome = T.outcomes[S[OUTCOME]];
         const modified = S[MODIFIED] === 1;
         const matches = S[MATCHES] === 1;
         let policy = this;
         if (outcome === 'not_modified') {
-            policy = new this.constructor(
-                { method: this._method, url: request.url, headers: h },
-                { status: this._status, headers: merged },
-                this._options(),
-            );
+            const req = { method: this._method, url: request.url, headers: h };
+            const res = { status: this._status, headers: merged };
+            const options = this._options();
+            if (m) {
+                m.req = req;
+                m.res = res;
+                m.opts = options;
+                ADOPT = m;
+            }
+            try {
+                policy = new this.constructor(req, res, options);
+            } finally {
+                ADOPT = null;
+            }
         } else if (outcome === 'modified') {
             policy = new this.constructor(request, response, this._options());
         } else if (outcome === 'head_mismatch') {
@@ -786,7 +939,8 @@ class CachePolicy {
 
     _options() {
         const options = {
-            shared: this._isShared,
+            // With a profile, `shared` not given means the profile's (not the default, true).
+            shared: this._sharedGiven || this._ext === null || this._ext.profile == null ? this._isShared : undefined,
             cacheHeuristic: this._cacheHeuristic,
             immutableMinTimeToLive: this._immutableMinTtl,
             ignoreCargoCult: this._ignoreCargoCult,
@@ -794,24 +948,151 @@ class CachePolicy {
         return this._ext === null ? options : Object.assign(options, this._ext);
     }
 
+    /**
+     * Merges an answer with headers in one `revalidate` call, every field packed into one string
+     * (see `packPiece`). Returns `false` when the fields do not fit or are not all text the addon
+     * reads one byte per character (then `_full` does it), `undefined` unless not modified, else
+     * the merged lines as `flat` (as `full` returns them) and what the new policy's constructor
+     * adopts (`_adopt`): the addon keeps the merged policy under a new id.
+     */
+    _revalidate(now, req, h, newStatus, newResHeaders) {
+        const epoch = packStart();
+        // The stored request fields, as `_state` lists them.
+        const q = this._reqHeaders;
+        let stored = 0;
+        if (this._host !== undefined && this._host !== null) {
+            packPiece('host');
+            packPiece(String(this._host));
+            stored++;
+        }
+        if (!this._noAuthorization) {
+            packPiece('authorization');
+            packPiece(q && q.authorization !== undefined ? String(q.authorization) : '');
+            stored++;
+        }
+        stored += packValue('cache-control', this._reqCC);
+        stored += packObject(q, STATE_FIELDS);
+        // The addon refers to the response lines' strings only.
+        packKeep = true;
+        const response = this._resLines !== null ? packFlat(this._resLines) : packObject(this._resHeaders, null);
+        packKeep = false;
+        packConverted = false;
+        const lines = rawLines(req.headers);
+        const request = lines !== null ? packFlat(lines) : packObject(h, null);
+        // The engine merges with the request's lines as packed; `_load` reads strings the same
+        // way (see `_adopts`), and passes Authorization as one line.
+        const authorization = h.authorization != null;
+        const exact = !packConverted && (!authorization || typeof h.authorization === 'string');
+        const newLines = rawLines(newResHeaders);
+        packKeep = true;
+        const answer = newLines !== null ? packFlat(newLines) : packObject(newResHeaders, null);
+        packKeep = false;
+        if (4 + packCount > PACK.length || packEpoch !== epoch) return false;
+        PACK[0] = stored;
+        PACK[1] = response;
+        PACK[2] = request;
+        PACK[3] = answer;
+        this._scratchState();
+        S[NOW] = now;
+        S[OUTCOME] = newStatus;
+        const r = native.revalidate(
+            typeof this._method === 'string' ? this._method : undefined,
+            typeof this._url === 'string' ? this._url : undefined,
+            req.method ? req.method : this._method,
+            this._url !== undefined ? req.url : undefined,
+            this._ext,
+            packText,
+        );
+        if (S[OUTCOME] < 0) return false;
+        if (T.outcomes[S[OUTCOME]] !== 'not_modified') return undefined;
+        // The merged lines: references to the strings packed, or text the addon returned.
+        const text = typeof r === 'string' ? r : r[1];
+        let at = 0;
+        const count = PACK[0];
+        const flat = [];
+        const object = Object.create(null);
+        const merged = [];
+        for (let k = 1; k < 1 + 2 * count; k += 2) {
+            // A name reference ≥ LOWER_CASE: the name is not lower-case.
+            const nameRef = PACK[k];
+            const valueRef = PACK[k + 1];
+            let name;
+            if (nameRef >= 0) name = PIECES[nameRef >= LOWER_CASE ? nameRef - LOWER_CASE : nameRef];
+            else {
+                name = text.slice(at, at - 1 - nameRef);
+                at -= 1 + nameRef;
+            }
+            let value;
+            if (valueRef >= 0) value = PIECES[valueRef];
+            else {
+                value = text.slice(at, at - 1 - valueRef);
+                at -= 1 + valueRef;
+            }
+            flat.push(name, value);
+            // As `fromLines` and `rawLines` hold them.
+            const key = nameRef >= LOWER_CASE || nameRef < 0 ? name.toLowerCase() : name;
+            merged.push(key, value);
+            const previous = object[key];
+            if (previous === undefined) object[key] = value;
+            else if (Array.isArray(previous)) previous.push(value);
+            else object[key] = [previous, value];
+        }
+        const names = [];
+        for (let i = 1 + 2 * count + 1, end = i + PACK[i - 1]; i < end; i++) {
+            names.push(text.slice(at, at + PACK[i]));
+            at += PACK[i];
+        }
+        return {
+            flat,
+            object,
+            lines: merged,
+            exact,
+            authorization,
+            now,
+            names,
+            id: S[ID],
+            notStorable: S[NOT_STORABLE],
+            npmMaxAge: S[NPM_MAX_AGE],
+            lifetime: S[LIFETIME],
+            dateValue: S[DATE_VALUE],
+            datePlan: S[DATE_PLAN],
+            agePlan: S[AGE_PLAN],
+            source: S[SOURCE],
+            invalidated: S[INVALIDATED] === 1,
+            plan: typeof r === 'string' ? undefined : r[0],
+            // The options the addon merged with.
+            isShared: this._isShared,
+            sharedGiven: this._sharedGiven,
+            ignoreCargoCult: this._ignoreCargoCult,
+            cacheHeuristic: this._cacheHeuristic,
+            immutableMinTtl: this._immutableMinTtl,
+            ext: this._ext,
+            // Set by `revalidatedPolicy`: the constructor's arguments.
+            req: null,
+            res: null,
+            opts: null,
+        };
+    }
+
     /** The stored state as `full` takes it (every stored field). */
     _state() {
         const q = this._reqHeaders;
         const stored = [];
-        if (this._host !== undefined && this._host !== null) stored.push('host', String(this._host));
+        if (this._host !== undefined && this._host !== null) flatten({ host: this._host }, stored);
         if (!this._noAuthorization) stored.push('authorization', q && q.authorization !== undefined ? String(q.authorization) : '');
         if (this._reqCC !== undefined && this._reqCC !== null) flatten({ 'cache-control': this._reqCC }, stored);
         flatten(q, stored, STATE_FIELDS);
         const status = this._status;
         return [
-            typeof this._method === 'string' ? this._method : undefined,
-            typeof this._url === 'string' ? this._url : undefined,
+            this._method === null ? undefined : this._method,
+            this._url === null ? undefined : this._url,
             stored,
             this._resLines || flatten(this._resHeaders),
             this._ext,
             typeof status === 'number' ? status : +status,
-            this._cacheHeuristic,
-            this._immutableMinTtl,
+            // As numbers, as the scratch array converts them for `load` ('0.5' is 0.5).
+            +this._cacheHeuristic,
+            +this._immutableMinTtl,
             this._responseTime,
             this._requestTime,
             (this._isShared ? F_SHARED : 0) |
@@ -823,15 +1104,19 @@ class CachePolicy {
 
     /** Calls the engine with every stored field (exact header lists, revalidation, keys). */
     _full(op, now, req, h, newStatus, newResHeaders, extra) {
+        // The lines first: `String(value)` may run the caller's code, which may use the scratch.
+        const state = this._state();
+        const lines = h ? (req && rawLines(req.headers)) || flatten(h) : [];
+        const newLines = newResHeaders ? rawLines(newResHeaders) || flatten(newResHeaders) : null;
         S[NOW] = now;
         S[OUTCOME] = newStatus === undefined ? 0 : newStatus;
         return native.full(
             op,
-            this._state(),
+            state,
             req ? (req.method ? req.method : this._method) : undefined,
             req && this._url !== undefined ? req.url : undefined,
-            h ? (req && rawLines(req.headers)) || flatten(h) : [],
-            newResHeaders ? rawLines(newResHeaders) || flatten(newResHeaders) : null,
+            lines,
+            newLines,
             extra,
         );
     }
@@ -974,6 +1259,9 @@ class CachePolicy {
         return i < 0 ? undefined : T.reasonTexts[i];
     }
 }
+
+/** The merge `revalidatedPolicy` is constructing a policy for (see `_adopt`), else null. */
+let ADOPT = null;
 
 /** Fields `_full` takes from the state rather than from the kept request headers. */
 const STATE_FIELDS = nameSet(['host', 'authorization', 'cache-control']);

@@ -14,6 +14,7 @@
 mod raw;
 mod tables;
 
+use std::collections::{HashMap, HashSet};
 use std::ffi::c_void;
 use std::ptr::null_mut;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -146,6 +147,11 @@ const RESPONSE_FIELDS: [&str; 12] = [
     "connection",
 ];
 
+/// Entries of the per-thread `Int32Array` used for compact transfers (index.js `PACK`).
+const PACKED: usize = 4096;
+/// Added to a piece reference to a name that is not lower-case (index.js `LOWER_CASE`).
+const NOT_LOWER_CASE: i32 = 1 << 20;
+
 /// Policies kept per thread; older ones are rebuilt from their JS objects when asked again.
 const CACHE_SLOTS: usize = 1024;
 
@@ -162,6 +168,9 @@ struct Cached {
 struct State {
     scratch: *mut f64,
     scratch_ref: sys::napi_ref,
+    /// The per-thread `Int32Array` of [`PACKED`] lengths for compact transfers (see [`unpack`]).
+    lengths: *mut i32,
+    lengths_ref: sys::napi_ref,
     cache: Vec<Option<Cached>>,
     next_id: u64,
     bytes: Bytes,
@@ -356,8 +365,20 @@ fn core_error(e: &cachepolicy::Error) -> (String, String) {
 }
 
 /// Runs a callback body, turning panics and errors into JS exceptions.
+///
+/// Refuses a call made while another runs on this thread: reading the caller's values may run
+/// its code (a getter, a proxy trap, a `toString`), which must not reach this thread's state
+/// while a call is using it.
 unsafe fn guard(env: napi_env, f: impl FnOnce() -> Result<napi_value, (String, String)>) -> napi_value {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+    thread_local! {
+        static BUSY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if BUSY.with(|busy| busy.replace(true)) {
+        return raw::throw(env, "ERR_CACHEPOLICY_REENTRANT", "cachepolicy called from a header value's getter or toString while it reads them");
+    }
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    BUSY.with(|busy| busy.set(false));
+    match result {
         Ok(Ok(v)) => v,
         Ok(Err((code, message))) => raw::throw(env, &code, &message),
         Err(_) => raw::throw(env, "ERR_CACHEPOLICY_PANIC", "internal error in the cachepolicy engine"),
@@ -406,20 +427,42 @@ fn lists_no_fields<'a>(mut lines: impl Iterator<Item = &'a [u8]>) -> bool {
 
 /// The Vary-named request fields whose values JS passes: distinct, without `*` and without the
 /// request fields `load` takes as arguments (the same list `load` returns to JS).
-fn selecting_names(mut names: Vec<String>) -> Vec<String> {
+fn selecting_names(names: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(names.len());
-    for n in names.drain(..) {
-        if n != "*" && !LOAD_REQUEST_FIELDS.contains(&n.as_str()) && !out.contains(&n) {
+    // A long list (Vary may name 100,000 fields) is deduplicated through a set: linear time.
+    let mut seen = (names.len() > LONG_LIST).then(HashSet::new);
+    for n in names {
+        if n == "*" || LOAD_REQUEST_FIELDS.contains(&n.as_str()) {
+            continue;
+        }
+        let new = match &mut seen {
+            Some(seen) => seen.insert(n.clone()),
+            None => !out.contains(&n),
+        };
+        if new {
             out.push(n);
         }
     }
     out
 }
 
+/// Beyond this many names, the functions that look names up index them first (linear time for
+/// a Vary or Connection listing thousands of fields; no allocation in the common case).
+const LONG_LIST: usize = 16;
+
 /// Reads each of `names` (lower-case) not yet among `lines` from a header object.
 unsafe fn add_named_iter<'n>(env: napi_env, bytes: &mut Bytes, lines: &mut Lines, obj: napi_value, names: impl Iterator<Item = &'n str>) {
-    for name in names {
-        if name == "*" || lines.has(bytes, name) {
+    // The names looked up so far and those of `lines`, once there are many: linear time.
+    let mut known: Option<HashSet<Vec<u8>>> = None;
+    for (k, name) in names.enumerate() {
+        if known.is_none() && k > LONG_LIST {
+            known = Some(lines.lines.iter().map(|&(n, _)| name_of(bytes, n).to_vec()).collect());
+        }
+        let seen = match &mut known {
+            Some(known) => !known.insert(name.as_bytes().to_vec()),
+            None => lines.has(bytes, name),
+        };
+        if name == "*" || seen {
             continue;
         }
         let v = raw::property(env, obj, name);
@@ -470,7 +513,7 @@ unsafe fn load_inner(env: napi_env, args: &Args, st: &mut State) -> Result<napi_
         } else {
             for (i, name) in names.iter().enumerate() {
                 let n = Name::Read(bytes.push(name.as_bytes()));
-                req.add(env, bytes, n, args.get((21 + i).min(raw::MAX_ARGS - 1)));
+                req.add(env, bytes, n, args.get(21 + i));
             }
         }
     }
@@ -507,12 +550,46 @@ unsafe fn load_inner(env: napi_env, args: &Args, st: &mut State) -> Result<napi_
     }
 
     // What to serve: the engine's header list for these fields against the fields as given.
+    let given: Vec<(&[u8], &[u8])> = res.lines.iter().map(|&(n, v)| (name_of(bytes, n), bytes.get(v))).collect();
+    let names = (flags & flag::WANT_NAMES != 0).then(|| {
+        let names: Vec<&str> = policy.selecting_field_names().filter(|n| !LOAD_REQUEST_FIELDS.contains(n)).collect();
+        raw::array(env, names.iter().map(|n| raw::utf8_string(env, n)))
+    });
+    let plan = serving_plan(env, s, &policy, &given, &st.response_drop, options.replace_date, response_time, names);
+    drop(given);
+    keep(&mut st.cache, &mut st.next_id, s, policy, plan.etag_as_given, plan.last_modified_as_given);
+    Ok(plan.result)
+}
+
+/// What [`serving_plan`] found.
+struct Plan {
+    /// `undefined`, or `[date, names, name, value|null, …]` (see [`load`]).
+    result: napi_value,
+    etag_as_given: bool,
+    last_modified_as_given: bool,
+}
+
+/// How JS serves `policy` from the response lines its object holds (`given`: lower-case names,
+/// in order): DATE_PLAN and AGE_PLAN into the scratch, and the fields to serve differently from
+/// the object (its result; `names` goes in its second place).
+#[allow(clippy::too_many_arguments)]
+unsafe fn serving_plan(
+    env: napi_env,
+    s: &mut [f64],
+    policy: &CachePolicy,
+    given: &[(&[u8], &[u8])],
+    response_drop: &[String],
+    replace_date: bool,
+    response_time: SystemTime,
+    names: Option<napi_value>,
+) -> Plan {
+    let given_values = |name: &'static [u8]| given.iter().filter(move |(n, _)| *n == name).map(|(_, v)| *v);
     let served = policy.response_headers(response_time);
     let mut extras: Vec<napi_value> = Vec::new();
     let mut date_value = None;
-    let date_plan = if options.replace_date {
+    let date_plan = if replace_date {
         plan::NOW
-    } else if listed(&served, b"date").eq(res_view.values(b"date")) {
+    } else if listed(&served, b"date").eq(given_values(b"date")) {
         plan::KEEP
     } else if let Some(d) = listed(&served, b"date").next() {
         date_value = Some(raw::latin1_string(env, d));
@@ -521,63 +598,95 @@ unsafe fn load_inner(env: napi_env, args: &Args, st: &mut State) -> Result<napi_
         plan::DELETE
     };
     let age_plan = if listed(&served, b"age").next().is_some() { plan::PER_CALL } else { plan::DELETE };
+    // Many lines (the merged lines of a long response): by name, so that this stays linear.
+    let long = given.len() > LONG_LIST;
+    let (served_by_name, given_by_name) = if long {
+        (values_by_name(served.iter().map(|(n, v)| (n.as_bytes(), v.as_ref()))), values_by_name(given.iter().copied()))
+    } else {
+        (HashMap::new(), HashMap::new())
+    };
+    let mut first_line: HashMap<&[u8], usize> = HashMap::new();
+    if long {
+        for (k, &(n, _)) in given.iter().enumerate() {
+            first_line.entry(n).or_insert(k);
+        }
+    }
+    let served_values = |name: &[u8]| -> Vec<&[u8]> {
+        if long {
+            served_by_name.get(name).cloned().unwrap_or_default()
+        } else {
+            served.iter().filter(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref()).collect()
+        }
+    };
+    let given_count = |name: &[u8]| if long { given_by_name.get(name).map_or(0, Vec::len) } else { given.iter().filter(|&&(m, _)| m == name).count() };
+    let date_or_age = |s: &str| (s.len() == 4 && s.eq_ignore_ascii_case("date")) || (s.len() == 3 && s.eq_ignore_ascii_case("age"));
     // The served lines follow the given ones in order, minus those not served: one merge pass.
     let mut next = 0;
     let (mut etag_as_given, mut last_modified_as_given) = (false, false);
-    for (k, &(n, value)) in res.lines.iter().enumerate() {
-        let name = name_of(bytes, n);
+    for (k, &(name, value)) in given.iter().enumerate() {
         if name == b"date" || name == b"age" {
             continue;
         }
-        let following = served[next..].iter().position(|(s, _)| !s.eq_ignore_ascii_case("date") && !s.eq_ignore_ascii_case("age"));
-        if let Some(i) = following.map(|i| next + i) {
-            let (s, v) = &served[i];
-            if s.as_bytes().eq_ignore_ascii_case(name) && v.as_ref() == bytes.get(value) {
-                next = i + 1;
-                let single = res.lines.iter().filter(|&&(m, _)| name_of(bytes, m) == name).count() == 1;
-                etag_as_given |= name == b"etag" && single;
-                last_modified_as_given |= name == b"last-modified" && single;
+        while next < served.len() && date_or_age(served[next].0) {
+            next += 1;
+        }
+        if let Some((s, v)) = served.get(next) {
+            if (s.as_bytes() == name || s.as_bytes().eq_ignore_ascii_case(name)) && v.as_ref() == value {
+                next += 1;
+                if name == b"etag" || name == b"last-modified" {
+                    let single = given_count(name) == 1;
+                    etag_as_given |= name == b"etag" && single;
+                    last_modified_as_given |= name == b"last-modified" && single;
+                }
                 continue;
             }
         }
         // Not served as given: dropped everywhere (JS drops those itself) or changed.
-        let dropped_everywhere = st.response_drop.iter().any(|d| d.as_bytes() == name);
-        let repeated = res.lines[..k].iter().any(|&(m, _)| name_of(bytes, m) == name);
-        if dropped_everywhere || repeated || listed(&served, name).eq(res_view.values(name)) {
+        let dropped_everywhere = response_drop.iter().any(|d| d.as_bytes() == name);
+        let repeated = if long { first_line.get(name).is_some_and(|&f| f < k) } else { given[..k].iter().any(|&(m, _)| m == name) };
+        if dropped_everywhere || repeated {
+            continue;
+        }
+        let served_values = served_values(name);
+        let same = if long {
+            given_by_name.get(name).map_or(served_values.is_empty(), |g| *g == served_values)
+        } else {
+            served_values.iter().copied().eq(given.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v))
+        };
+        if same {
             continue;
         }
         extras.push(raw::latin1_string(env, name));
-        extras.push(values_value(env, listed(&served, name)));
+        extras.push(values_value(env, served_values.into_iter()));
     }
-    let names = (flags & flag::WANT_NAMES != 0).then(|| {
-        let names: Vec<&str> = policy.selecting_field_names().filter(|n| !LOAD_REQUEST_FIELDS.contains(n)).collect();
-        raw::array(env, names.iter().map(|n| raw::utf8_string(env, n)))
-    });
-
-    let id = if s[slot::ID] >= 1.0 {
-        s[slot::ID] as u64
-    } else {
-        st.next_id += 1;
-        st.next_id
-    };
-    s[slot::ID] = id as f64;
-    s[slot::NOT_STORABLE] = reason_slot(policy.not_storable_reason());
-    s[slot::LIFETIME] = ms(policy.freshness_lifetime());
-    s[slot::NPM_MAX_AGE] = if policy.storable() { ms(policy.freshness_lifetime()) } else { 0.0 };
-    s[slot::DATE_VALUE] = policy.date().duration_since(UNIX_EPOCH).map_or(0.0, ms);
     s[slot::DATE_PLAN] = date_plan;
     s[slot::AGE_PLAN] = age_plan;
-    s[slot::SOURCE] = tables::SOURCES.iter().position(|x| *x == policy.freshness_source()).unwrap_or(0) as f64;
-    s[slot::INVALIDATED] = f64::from(u8::from(policy.is_invalidated()));
     let result = if extras.is_empty() && date_value.is_none() && names.is_none() {
         raw::undefined(env)
     } else {
         let head = [date_value.unwrap_or_else(|| raw::undefined(env)), names.unwrap_or_else(|| raw::undefined(env))];
         raw::array(env, head.into_iter().chain(extras))
     };
-    drop(served);
-    st.cache[(id % CACHE_SLOTS as u64) as usize] = Some(Cached { id, policy, etag_as_given, last_modified_as_given });
-    Ok(result)
+    Plan { result, etag_as_given, last_modified_as_given }
+}
+
+/// Caches `policy` under the scratch ID (a new id when it is 0) and writes the facts that do not
+/// depend on time into the scratch.
+fn keep(cache: &mut [Option<Cached>], next_id: &mut u64, s: &mut [f64], policy: CachePolicy, etag_as_given: bool, last_modified_as_given: bool) {
+    let id = if s[slot::ID] >= 1.0 {
+        s[slot::ID] as u64
+    } else {
+        *next_id += 1;
+        *next_id
+    };
+    s[slot::ID] = id as f64;
+    s[slot::NOT_STORABLE] = reason_slot(policy.not_storable_reason());
+    s[slot::LIFETIME] = ms(policy.freshness_lifetime());
+    s[slot::NPM_MAX_AGE] = if policy.storable() { ms(policy.freshness_lifetime()) } else { 0.0 };
+    s[slot::DATE_VALUE] = policy.date().duration_since(UNIX_EPOCH).map_or(0.0, ms);
+    s[slot::SOURCE] = tables::SOURCES.iter().position(|x| *x == policy.freshness_source()).unwrap_or(0) as f64;
+    s[slot::INVALIDATED] = f64::from(u8::from(policy.is_invalidated()));
+    cache[(id % CACHE_SLOTS as u64) as usize] = Some(Cached { id, policy, etag_as_given, last_modified_as_given });
 }
 
 /// One line's value as a string, several as an array, none as `null`.
@@ -668,7 +777,7 @@ unsafe fn decide_inner(env: napi_env, args: &Args, st: &mut State) -> Result<nap
     for (i, name) in (4 + REQUEST_FIELDS.len()..).zip(selecting) {
         if !REQUEST_FIELDS.contains(&name) {
             let n = Name::Read(bytes.push(name.as_bytes()));
-            req.add(env, bytes, n, args.get(i.min(raw::MAX_ARGS - 1)));
+            req.add(env, bytes, n, args.get(i));
         }
     }
     let connection_listed = req.lines.iter().any(|&(n, _)| name_of(bytes, n) == b"connection");
@@ -741,10 +850,38 @@ unsafe fn decide_inner(env: napi_env, args: &Args, st: &mut State) -> Result<nap
     }
     // Fields named by others (Vary, Connection): the lines after the fixed ones. (The engine adds
     // no field of another name.)
+    let named = &req.lines[fixed_count..];
+    // Many of them (a Vary or Connection listing thousands of fields): the lines by name, so
+    // that this stays linear.
+    let long = named.len() > LONG_LIST;
+    let (sent, given) = if long {
+        (
+            values_by_name(out.iter().map(|(n, v)| (n.as_bytes(), v.as_ref()))),
+            values_by_name(req.lines.iter().map(|&(n, v)| (name_of(bytes, n), bytes.get(v)))),
+        )
+    } else {
+        (HashMap::new(), HashMap::new())
+    };
     let mut seen: Vec<&[u8]> = Vec::new();
-    for &(n, _) in &req.lines[fixed_count..] {
+    let mut seen_set: HashSet<Vec<u8>> = HashSet::new();
+    for &(n, _) in named {
         let name = name_of(bytes, n);
-        if REQUEST_FIELDS.iter().any(|f| f.as_bytes().eq_ignore_ascii_case(name)) || seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+        if REQUEST_FIELDS.iter().any(|f| f.as_bytes().eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        if long {
+            if !seen_set.insert(name.to_ascii_lowercase()) {
+                continue;
+            }
+            let key = name.to_ascii_lowercase();
+            let (sent, given) = (sent.get(&key).map_or(&[][..], Vec::as_slice), given.get(&key).map_or(&[][..], Vec::as_slice));
+            if sent != given {
+                listed_out.push(raw::latin1_string(env, name));
+                listed_out.push(values_value(env, sent.iter().copied()));
+            }
+            continue;
+        }
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
             continue;
         }
         seen.push(name);
@@ -768,6 +905,15 @@ unsafe fn decide_inner(env: napi_env, args: &Args, st: &mut State) -> Result<nap
         }
         raw::array(env, listed_out)
     })
+}
+
+/// The values of `lines` by lower-case name, in order.
+fn values_by_name<'a>(lines: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> HashMap<Vec<u8>, Vec<&'a [u8]>> {
+    let mut map: HashMap<Vec<u8>, Vec<&'a [u8]>> = HashMap::new();
+    for (n, v) in lines {
+        map.entry(n.to_ascii_lowercase()).or_default().push(v);
+    }
+    map
 }
 
 /// Reads a flat `[name, value, …]` array (values: strings or arrays of strings) as lines.
@@ -947,6 +1093,198 @@ unsafe fn full_inner(env: napi_env, args: &Args, st: &mut State) -> Result<napi_
     }
 }
 
+/// Compact transfer of header lines (index.js `pack`): every name and value back to back in one
+/// string, their lengths in the per-thread `Int32Array`, so that a list of lines costs one
+/// string read instead of several Node-API calls per line. Reads `text` into `bytes` and returns
+/// the byte range of each of the `lengths.len()` pieces; `None` when they do not add up, which
+/// is also the case when a character is above U+00FF (the text is then not read one byte per
+/// character, see [`Bytes::latin1`]).
+unsafe fn unpack(env: napi_env, bytes: &mut Bytes, text: napi_value, lengths: &[i32]) -> Option<Vec<Range>> {
+    let (start, end) = bytes.latin1(env, text)?;
+    let mut pieces = Vec::with_capacity(lengths.len());
+    let mut at = start;
+    for &len in lengths {
+        let len = u32::try_from(len).ok()?;
+        let next = at.checked_add(len).filter(|n| *n <= end)?;
+        pieces.push((at, next));
+        at = next;
+    }
+    (at == end).then_some(pieces)
+}
+
+/// Lines from consecutive (name, value) pieces.
+fn lines_of(pieces: &[Range]) -> Lines {
+    Lines { lines: pieces.chunks_exact(2).map(|p| (Name::Read(p[0]), p[1])).collect() }
+}
+
+/// `revalidate(method, url, newMethod, newUrl, options, text)`: merges the answer to a
+/// revalidation request (RFC 9111 §4.3.3–§4.3.5) in one crossing. In: the stored state in the
+/// scratch as for `load` (STATUS, CACHE_HEURISTIC, IMMUTABLE_MIN_TTL, RESPONSE_TIME,
+/// REQUEST_TIME, FLAGS), NOW, the new status in OUTCOME; in the lengths array the line counts of
+/// the four packed lists (stored request, stored response, new request, new response), then the
+/// piece lengths of `text` (see [`unpack`]). Out: OUTCOME, MODIFIED, MATCHES (OUTCOME −1: the
+/// text could not be read one byte per character; use `full`). When not modified,
+/// the merged policy is cached under a new ID with the facts `load` writes, and the lengths
+/// array holds the merged lines as JS is to hold them: their count, then for each a name and a
+/// value reference (a piece index ≥ 0, plus [`NOT_LOWER_CASE`] for a name JS must lower-case;
+/// or −1 − n: the next n characters of the returned text),
+/// then the count and lengths of the selecting field names (their text follows). Returns
+/// `undefined` unless not modified, else the text, or `[plan, text]` when JS is to serve some
+/// field differently from its object (`plan` as `load` returns it).
+unsafe extern "C" fn revalidate(env: napi_env, info: sys::napi_callback_info) -> napi_value {
+    let args = Args::of(env, info);
+    let st = state(&args);
+    guard(env, || revalidate_inner(env, &args, st))
+}
+
+unsafe fn revalidate_inner(env: napi_env, args: &Args, st: &mut State) -> Result<napi_value, (String, String)> {
+    let s = std::slice::from_raw_parts_mut(st.scratch, slot::LEN);
+    let lens = std::slice::from_raw_parts_mut(st.lengths, PACKED);
+    let invalid = || ("ERR_CACHEPOLICY_INTERNAL".to_string(), "revalidate: inconsistent packed lines".to_string());
+    let flags = s[slot::FLAGS] as u32;
+    let options_obj = if flags & flag::HAS_OPTIONS != 0 { args.get(4) } else { null_mut() };
+    let options = options(env, s, options_obj).map_err(|m| ("ERR_CACHEPOLICY_INVALID_OPTION".to_string(), m))?;
+    let bytes = &mut st.bytes;
+    bytes.clear();
+    let method = bytes.utf8(env, args.get(0));
+    let url = bytes.utf8(env, args.get(1));
+    let new_method = bytes.utf8(env, args.get(2));
+    let new_url = bytes.utf8(env, args.get(3));
+    let mut counts = [0usize; 4];
+    for (i, c) in counts.iter_mut().enumerate() {
+        *c = usize::try_from(lens[i]).map_err(|_| invalid())?;
+    }
+    let total: usize = counts.iter().sum();
+    if 4 + 2 * total > PACKED {
+        return Err(invalid());
+    }
+    let Some(pieces) = unpack(env, bytes, args.get(5), &lens[4..4 + 2 * total]) else {
+        // A character above U+00FF: the strings are read one by one (`full`) instead.
+        s[slot::OUTCOME] = -1.0;
+        return Ok(raw::undefined(env));
+    };
+    // Piece index of each list's first line.
+    let first = [0, 2 * counts[0], 2 * (counts[0] + counts[1]), 2 * (counts[0] + counts[1] + counts[2])];
+    let list = |i: usize| lines_of(&pieces[first[i]..first[i] + 2 * counts[i]]);
+    let (stored_req, stored_res, new_req, new_res) = (list(0), list(1), list(2), list(3));
+    let text = |r: Option<Range>, default: &'static str| r.map_or(default, |r| std::str::from_utf8(bytes.get(r)).unwrap_or(""));
+    let (method, url, new_method, new_url) = (text(method, "GET"), text(url, "/"), text(new_method, "GET"), text(new_url, "/"));
+    let status = |v: f64| if (0.0..=65535.0).contains(&v) { v as u16 } else { 0 };
+    let (stored_req_view, stored_res_view) = (stored_req.view(bytes), stored_res.view(bytes));
+    let request = Request { method, url, headers: &stored_req_view };
+    let response = Response { status: status(s[slot::STATUS]), headers: &stored_res_view };
+    let mut stored = CachePolicy::with_request_time(&request, &response, &options, time(s[slot::REQUEST_TIME]), time(s[slot::RESPONSE_TIME]))
+        .map_err(|e| core_error(&e))?;
+    if flags & flag::INVALIDATED != 0 {
+        stored = stored.into_invalidated();
+    }
+    let (new_req_view, new_res_view) = (new_req.view(bytes), new_res.view(bytes));
+    let new_request = Request { method: new_method, url: new_url, headers: &new_req_view };
+    let new_response = Response { status: status(s[slot::OUTCOME]), headers: &new_res_view };
+    let now = time(s[slot::NOW]);
+    let r = stored.revalidated_policy(&new_request, Some(&new_response), now).map_err(|e| core_error(&e))?;
+    s[slot::OUTCOME] = tables::OUTCOMES.iter().position(|x| *x == r.outcome).unwrap_or(0) as f64;
+    s[slot::MODIFIED] = f64::from(u8::from(r.modified));
+    s[slot::MATCHES] = f64::from(u8::from(r.matches));
+    if r.outcome != RevalidationOutcome::NotModified {
+        return Ok(raw::undefined(env));
+    }
+    let policy = r.policy;
+    let mut out_text: Vec<u8> = Vec::new();
+    let sources = [(first[1], &stored_res), (first[3], &new_res)];
+    // The merged policy was received now (RFC 9111 §4.3.4): serve it as at that time.
+    s[slot::ID] = 0.0;
+    let plan = merged_lines(env, s, lens, bytes, sources, &policy, &st.response_drop, options.replace_date, now, &mut out_text)
+        .ok_or_else(invalid)?;
+    keep(&mut st.cache, &mut st.next_id, s, policy, plan.etag_as_given, plan.last_modified_as_given);
+    let has_plan = raw::type_of(env, plan.result) != sys::ValueType::napi_undefined;
+    Ok(if has_plan {
+        raw::array(env, [plan.result, raw::latin1_string(env, &out_text)])
+    } else {
+        raw::latin1_string(env, &out_text)
+    })
+}
+
+/// The merged policy's stored lines for JS (see [`revalidate`]): written into `lens` as references
+/// to the pieces of `sources` (each a list's first piece index and its lines) when the same text,
+/// else as text appended to `out_text`; then the selecting field names. Returns the serving plan
+/// against those lines as the JS object holds them (names lower-cased); `None` when they do not fit.
+#[allow(clippy::too_many_arguments)]
+unsafe fn merged_lines(
+    env: napi_env,
+    s: &mut [f64],
+    lens: &mut [i32],
+    bytes: &Bytes,
+    sources: [(usize, &Lines); 2],
+    policy: &CachePolicy,
+    response_drop: &[String],
+    replace_date: bool,
+    now: SystemTime,
+    out_text: &mut Vec<u8>,
+) -> Option<Plan> {
+    let merged: Vec<(&[u8], &[u8])> = policy.stored_headers().map(|(n, v)| (n.as_bytes(), v)).collect();
+    let names: Vec<&str> = policy.selecting_field_names().filter(|n| !LOAD_REQUEST_FIELDS.contains(n)).collect();
+    if 2 + 2 * merged.len() + names.len() > lens.len() {
+        return None;
+    }
+    let mut reference = |found: Option<usize>, b: &[u8]| match found {
+        Some(i) => i as i32,
+        None => {
+            out_text.extend_from_slice(b);
+            -1 - b.len() as i32
+        }
+    };
+    // Each line passed, with the index of its name piece (its value's is the next).
+    let passed: Vec<(usize, &[u8], &[u8])> = sources
+        .into_iter()
+        .flat_map(|(base, lines)| lines.lines.iter().enumerate().map(move |(j, &(n, v))| (base + 2 * j, name_of(bytes, n), bytes.get(v))))
+        .collect();
+    // Many lines: the first piece of each name and of each line, indexed, so that this stays
+    // linear. Few: a scan from after the last line found (the merged lines mostly keep the
+    // stored order).
+    let long = passed.len() > LONG_LIST;
+    let mut name_index: HashMap<&[u8], usize> = HashMap::new();
+    let mut line_index: HashMap<(&[u8], &[u8]), usize> = HashMap::new();
+    if long {
+        for &(i, n, v) in &passed {
+            name_index.entry(n).or_insert(i);
+            line_index.entry((n, v)).or_insert(i + 1);
+        }
+    }
+    let mut cursor = 0;
+    lens[0] = merged.len() as i32;
+    for (k, &(name, value)) in merged.iter().enumerate() {
+        let (name_ref, value_ref) = if long {
+            (name_index.get(name).copied(), line_index.get(&(name, value)).copied())
+        } else {
+            let n = passed.len();
+            let at = |step: usize| if cursor + step < n { cursor + step } else { cursor + step - n };
+            match (0..n).map(at).find(|&p| passed[p].1 == name && passed[p].2 == value) {
+                Some(p) => {
+                    cursor = p + 1;
+                    (Some(passed[p].0), Some(passed[p].0 + 1))
+                }
+                None => ((0..n).map(at).find(|&p| passed[p].1 == name).map(|p| passed[p].0), None),
+            }
+        };
+        let lower_case = !name.iter().any(u8::is_ascii_uppercase);
+        lens[1 + 2 * k] = reference(name_ref, name) + if lower_case || name_ref.is_none() { 0 } else { NOT_LOWER_CASE };
+        lens[2 + 2 * k] = reference(value_ref, value);
+    }
+    let at = 1 + 2 * merged.len();
+    lens[at] = names.len() as i32;
+    for (i, n) in names.iter().enumerate() {
+        lens[at + 1 + i] = n.len() as i32;
+        out_text.extend_from_slice(n.as_bytes());
+    }
+    let lower: Vec<std::borrow::Cow<'_, [u8]>> = merged
+        .iter()
+        .map(|&(n, _)| if n.iter().any(u8::is_ascii_uppercase) { n.to_ascii_lowercase().into() } else { n.into() })
+        .collect();
+    let given: Vec<(&[u8], &[u8])> = lower.iter().zip(&merged).map(|(n, &(_, v))| (n.as_ref(), v)).collect();
+    Some(serving_plan(env, s, policy, &given, response_drop, replace_date, now, None))
+}
+
 /// `tables()`: the fixed facts JS needs once per thread: field names dropped from every copy, reason,
 /// decision, source and outcome codes, and the scratch array.
 unsafe extern "C" fn tables_fn(env: napi_env, info: sys::napi_callback_info) -> napi_value {
@@ -970,6 +1308,12 @@ unsafe extern "C" fn tables_fn(env: napi_env, info: sys::napi_callback_info) -> 
         let mut scratch = null_mut();
         sys::napi_get_reference_value(env, st.scratch_ref, &mut scratch);
         set("scratch", scratch);
+        let mut lengths = null_mut();
+        sys::napi_get_reference_value(env, st.lengths_ref, &mut lengths);
+        set("lengths", lengths);
+        let mut lower_case_ref = null_mut();
+        sys::napi_create_int32(env, NOT_LOWER_CASE, &mut lower_case_ref);
+        set("lowerCaseRef", lower_case_ref);
         Ok(obj)
     })
 }
@@ -990,9 +1334,18 @@ pub fn init(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Res
         sys::napi_create_typedarray(env, sys::TypedarrayType::float64_array, slot::LEN, buffer, 0, &mut scratch);
         let mut scratch_ref = null_mut();
         sys::napi_create_reference(env, scratch, 1, &mut scratch_ref);
+        let mut lengths_data = null_mut();
+        let mut lengths_buffer = null_mut();
+        sys::napi_create_arraybuffer(env, PACKED * 4, &mut lengths_data, &mut lengths_buffer);
+        let mut lengths = null_mut();
+        sys::napi_create_typedarray(env, sys::TypedarrayType::int32_array, PACKED, lengths_buffer, 0, &mut lengths);
+        let mut lengths_ref = null_mut();
+        sys::napi_create_reference(env, lengths, 1, &mut lengths_ref);
         let state = Box::into_raw(Box::new(State {
             scratch: data as *mut f64,
             scratch_ref,
+            lengths: lengths_data as *mut i32,
+            lengths_ref,
             cache: (0..CACHE_SLOTS).map(|_| None).collect(),
             next_id: 0,
             bytes: Bytes::default(),
@@ -1000,8 +1353,14 @@ pub fn init(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Res
         }));
         sys::napi_add_env_cleanup_hook(env, Some(cleanup), state as *mut c_void);
         type Callback = unsafe extern "C" fn(napi_env, sys::napi_callback_info) -> napi_value;
-        let functions: [(&str, Callback); 5] =
-            [("load", load), ("decide", decide), ("numbers", numbers_fn), ("full", full), ("tables", tables_fn)];
+        let functions: [(&str, Callback); 6] = [
+            ("load", load),
+            ("decide", decide),
+            ("numbers", numbers_fn),
+            ("full", full),
+            ("revalidate", revalidate),
+            ("tables", tables_fn),
+        ];
         for (name, cb) in functions {
             let mut f = null_mut();
             sys::napi_create_function(env, name.as_ptr().cast(), name.len() as isize, Some(cb), state as *mut c_void, &mut f);

@@ -9,26 +9,42 @@ use std::ptr::null_mut;
 
 use napi::sys::{self, napi_env, napi_value};
 
-pub const MAX_ARGS: usize = 32;
+/// Arguments read into the stack array; a call with more (a Vary listing many fields passes
+/// one value per field) reads them all into a vector instead.
+const INLINE_ARGS: usize = 32;
 
 /// A call's arguments and the per-environment data its function was created with.
 pub struct Args {
-    pub argv: [napi_value; MAX_ARGS],
+    argv: [napi_value; INLINE_ARGS],
+    /// Every argument, when there are more than [`INLINE_ARGS`].
+    more: Vec<napi_value>,
     pub argc: usize,
     pub data: *mut c_void,
+    env: napi_env,
 }
 
 impl Args {
     pub unsafe fn of(env: napi_env, info: sys::napi_callback_info) -> Args {
-        let mut args = Args { argv: [null_mut(); MAX_ARGS], argc: MAX_ARGS, data: null_mut() };
+        let mut args = Args { argv: [null_mut(); INLINE_ARGS], more: Vec::new(), argc: INLINE_ARGS, data: null_mut(), env };
+        // `argc` goes in as the array's length and comes out as the number of arguments given.
         sys::napi_get_cb_info(env, info, &mut args.argc, args.argv.as_mut_ptr(), null_mut(), &mut args.data);
-        args.argc = args.argc.min(MAX_ARGS);
+        if args.argc > INLINE_ARGS {
+            let mut n = args.argc;
+            args.more = vec![null_mut(); n];
+            sys::napi_get_cb_info(env, info, &mut n, args.more.as_mut_ptr(), null_mut(), null_mut());
+        }
         args
     }
 
-    /// The i-th argument (`undefined` past the end: `napi_get_cb_info` fills those in).
+    /// The i-th argument, `undefined` past the end.
     pub fn get(&self, i: usize) -> napi_value {
-        self.argv[i]
+        let given = if self.more.is_empty() { self.argv.get(i) } else { self.more.get(i) };
+        match given {
+            // `napi_get_cb_info` fills the array's places past the arguments with `undefined`.
+            Some(v) if !v.is_null() => *v,
+            // SAFETY: `env` is the environment of the call these arguments belong to.
+            _ => unsafe { undefined(self.env) },
+        }
     }
 }
 
@@ -52,6 +68,8 @@ pub type Range = (u32, u32);
 #[derive(Default)]
 pub struct Bytes {
     pub buf: Vec<u8>,
+    /// Scratch for reading strings as UTF-16 (see [`Bytes::latin1`]).
+    wide: Vec<u16>,
 }
 
 impl Bytes {
@@ -69,28 +87,35 @@ impl Bytes {
         (start, self.buf.len() as u32)
     }
 
-    /// Appends a JS string as Latin-1 bytes (the form Node gives HTTP header bytes in); `None`
-    /// for anything that is not a string.
+    /// Appends a JS string as Latin-1 bytes, the form Node gives HTTP header bytes in (see
+    /// [`Bytes::bytes`]); any other value but `undefined` and `null` as `String(value)`.
     pub unsafe fn latin1(&mut self, env: napi_env, v: napi_value) -> Option<Range> {
-        self.read(env, v, false)
+        self.text(env, v, false)
     }
 
-    /// Appends a JS string as UTF-8; `None` for anything that is not a string.
+    /// Appends a JS string as UTF-8; any other value but `undefined` and `null` as `String(value)`.
     pub unsafe fn utf8(&mut self, env: napi_env, v: napi_value) -> Option<Range> {
-        self.read(env, v, true)
+        self.text(env, v, true)
     }
 
+    unsafe fn text(&mut self, env: napi_env, v: napi_value, utf8: bool) -> Option<Range> {
+        if let Some(r) = self.read(env, v, utf8) {
+            return Some(r);
+        }
+        if is_nullish(env, v) {
+            return None;
+        }
+        self.read(env, to_string(env, v)?, utf8)
+    }
+
+    /// A string as [`Bytes::bytes`] or UTF-8; `None` for anything else.
     unsafe fn read(&mut self, env: napi_env, v: napi_value, utf8: bool) -> Option<Range> {
         if v.is_null() {
             return None;
         }
-        let get = |ptr: *mut u8, cap: usize, len: &mut usize| {
-            if utf8 {
-                sys::napi_get_value_string_utf8(env, v, ptr.cast(), cap, len)
-            } else {
-                sys::napi_get_value_string_latin1(env, v, ptr.cast(), cap, len)
-            }
-        };
+        if !utf8 {
+            return self.bytes(env, v);
+        }
         if self.buf.capacity() - self.buf.len() < 512 {
             self.buf.reserve(4096);
         }
@@ -98,24 +123,69 @@ impl Bytes {
         let spare = self.buf.capacity() - start;
         let mut len = 0usize;
         // One call in the common case; the terminating NUL needs one spare byte.
-        if get(self.buf.as_mut_ptr().add(start), spare, &mut len) != sys::Status::napi_ok {
+        if sys::napi_get_value_string_utf8(env, v, self.buf.as_mut_ptr().add(start).cast(), spare, &mut len) != sys::Status::napi_ok {
             return None;
         }
         if len + 1 >= spare {
             let mut exact = 0usize;
-            get(null_mut(), 0, &mut exact);
+            sys::napi_get_value_string_utf8(env, v, null_mut(), 0, &mut exact);
             self.buf.reserve(exact + 1);
-            get(self.buf.as_mut_ptr().add(start), exact + 1, &mut len);
+            sys::napi_get_value_string_utf8(env, v, self.buf.as_mut_ptr().add(start).cast(), exact + 1, &mut len);
         }
         self.buf.set_len(start + len);
         Some((start as u32, (start + len) as u32))
     }
 
-    /// Appends a header value as lines: a string (or number) is one line, an array one line
-    /// per element; `undefined`, `null` and other types give none. Tries the common case (a
-    /// string) first: `napi_typeof` walks a chain of type checks.
+    /// A string as bytes: Latin-1, one byte per character, when every character is below U+0100
+    /// (always so for header text Node gives: it holds bytes as Latin-1); otherwise WTF-8 (UTF-8,
+    /// and a lone surrogate as its three-byte form), so that a character above U+00FF is never
+    /// read as a byte it is not (Node-API's Latin-1 read keeps only its low byte: U+0170 would
+    /// read as `p`, U+010A as LF) and different strings never read as the same bytes.
+    unsafe fn bytes(&mut self, env: napi_env, v: napi_value) -> Option<Range> {
+        let Bytes { buf, wide } = self;
+        wide.clear();
+        if wide.capacity() < 512 {
+            wide.reserve(512);
+        }
+        let mut len = 0usize;
+        // One call in the common case; the terminating NUL needs one spare place.
+        if sys::napi_get_value_string_utf16(env, v, wide.as_mut_ptr(), wide.capacity(), &mut len) != sys::Status::napi_ok {
+            return None;
+        }
+        if len + 1 >= wide.capacity() {
+            let mut exact = 0usize;
+            sys::napi_get_value_string_utf16(env, v, null_mut(), 0, &mut exact);
+            wide.reserve(exact + 1);
+            sys::napi_get_value_string_utf16(env, v, wide.as_mut_ptr(), exact + 1, &mut len);
+        }
+        wide.set_len(len);
+        let start = buf.len();
+        let mut high = 0u16;
+        buf.extend(wide.iter().map(|&c| {
+            high |= c;
+            c as u8
+        }));
+        if high > 0xFF {
+            buf.truncate(start);
+            for c in char::decode_utf16(wide.iter().copied()) {
+                match c {
+                    Ok(c) => buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                    Err(e) => {
+                        let u = e.unpaired_surrogate();
+                        buf.extend_from_slice(&[0xE0 | (u >> 12) as u8, 0x80 | ((u >> 6) & 0x3F) as u8, 0x80 | (u & 0x3F) as u8]);
+                    }
+                }
+            }
+        }
+        Some((start as u32, buf.len() as u32))
+    }
+
+    /// Appends a header value as lines, as index.js `flatten` reads one: an array gives one line
+    /// per element, `undefined` and `null` none, anything else one line; a value that is not a
+    /// string is read as `String(value)` (a field given is present, whatever its type). Tries
+    /// the common case (a string) first: `napi_typeof` walks a chain of type checks.
     pub unsafe fn lines(&mut self, env: napi_env, v: napi_value, out: &mut impl FnMut(Range)) {
-        if let Some(r) = self.latin1(env, v) {
+        if let Some(r) = self.read(env, v, false) {
             return out(r);
         }
         let mut is_array = false;
@@ -125,31 +195,32 @@ impl Bytes {
             for i in 0..n {
                 let mut e = null_mut();
                 if sys::napi_get_element(env, v, i, &mut e) == sys::Status::napi_ok {
-                    if let Some(r) = self.scalar(env, e) {
+                    // Every element, as `flatten`'s `String(element)`.
+                    let r = match self.read(env, e, false) {
+                        Some(r) => Some(r),
+                        None => to_string(env, e).and_then(|s| self.read(env, s, false)),
+                    };
+                    if let Some(r) = r {
                         out(r)
                     }
                 }
             }
             return;
         }
-        if let Some(r) = self.scalar(env, v) {
+        if let Some(r) = self.text(env, v, false) {
             out(r)
         }
     }
+}
 
-    /// A string, or a number as its decimal text.
-    unsafe fn scalar(&mut self, env: napi_env, v: napi_value) -> Option<Range> {
-        if let Some(r) = self.latin1(env, v) {
-            return Some(r);
-        }
-        let mut n = 0.0;
-        if sys::napi_get_value_double(env, v, &mut n) != sys::Status::napi_ok {
-            return None;
-        }
-        let mut s = null_mut();
-        sys::napi_coerce_to_string(env, v, &mut s);
-        self.latin1(env, s)
+/// `String(v)`; `None` when that throws (the exception stays pending: the call throws it).
+pub unsafe fn to_string(env: napi_env, v: napi_value) -> Option<napi_value> {
+    let (mut global, mut string, mut out) = (null_mut(), null_mut(), null_mut());
+    sys::napi_get_global(env, &mut global);
+    if sys::napi_get_named_property(env, global, c"String".as_ptr(), &mut string) != sys::Status::napi_ok {
+        return None;
     }
+    (sys::napi_call_function(env, global, string, 1, &v, &mut out) == sys::Status::napi_ok && !out.is_null()).then_some(out)
 }
 
 /// `obj[name]` for an own or inherited property (`undefined` when `obj` is not an object).

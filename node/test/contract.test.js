@@ -266,3 +266,77 @@ test('worker threads each have their own engine state', async () => {
     const results = await Promise.all([run(), run(), run()]);
     assert.deepEqual(results, [2000, 2000, 2000]);
 });
+
+test('revalidatedPolicy: the policy merged in one call is the one built from the merged object', () => {
+    // The merge runs in one addon call and the new policy adopts what the addon built; forcing
+    // the path that builds the policy from the merged object instead must give the same answers.
+    const { generate } = require('./differential-cases');
+    class Exact extends CachePolicy {
+        _revalidate() {
+            return false;
+        }
+    }
+    const snapshot = (C, c, variant) => {
+        const clock = { t: c.t0 };
+        class Clocked extends C {
+            now() {
+                return clock.t;
+            }
+        }
+        const answers = [];
+        const record = (f) => {
+            try {
+                answers.push(JSON.stringify(f()));
+            } catch (e) {
+                answers.push(`throws ${e.code} ${e.message}`);
+            }
+        };
+        let p = new Clocked(c.req, variant.res, variant.options);
+        if (variant.fromObject) p = Clocked.fromObject(JSON.parse(JSON.stringify(p.toObject())));
+        clock.t = c.t0 + c.later;
+        record(() => {
+            for (let round = 0; round < 2; round++) {
+                const r = p.revalidatedPolicy(c.newReq, variant.answer);
+                answers.push(`${r.modified}/${r.matches}/${r.policy === p}/${r.policy instanceof Clocked}`);
+                p = r.policy;
+                for (const dt of [1000, 700000, 2 * 86400000]) {
+                    clock.t = c.t0 + c.later + dt;
+                    record(() => [p.storable(), p.maxAge(), p.age(), p.timeToLive(), p.stale(), p.useStaleWhileRevalidate()]);
+                    record(() => [p.satisfiesWithoutRevalidation(c.newReq), p.explainRequest(c.newReq), p.evaluateRequest(c.newReq)]);
+                    record(() => [Object.entries(p.responseHeaders()), p.responseHeaderLines(), Object.entries(p.revalidationHeaders(c.newReq))]);
+                }
+                record(() => [p.toObject(), p.freshnessLifetime(), p.freshnessSource(), p.notStorableReason(), p.date(), p.status()]);
+                record(() => [p.remainingFreshness(), p.withinStaleIfError(c.newReq), p.expiryStage(), p.secondaryKey(), p.secondaryKey(c.newReq)]);
+            }
+        });
+        return answers;
+    };
+    let merged = 0;
+    for (let seed = 1; seed <= 400; seed++) {
+        const c = generate(seed);
+        const pick = (list) => list[seed % list.length];
+        const headers = { ...(c.revalidation ? c.revalidation.headers : { etag: c.res.headers.etag || '"v1"' }) };
+        if (seed % 5 === 0) headers['X-New'] = ['1', '2'];
+        if (seed % 7 === 0) headers.connection = pick(['keep-alive', 'x-new', 'content-type']);
+        const variant = {
+            res: seed % 6 === 0 ? { status: c.res.status, headers: Object.entries(c.res.headers).flatMap(([k, v]) => [].concat(v).flatMap((x) => [k.toUpperCase(), x])) } : c.res,
+            options: seed % 4 === 0 ? { ...c.options, profile: pick(['private', 'shared', 'accelerator']) } : c.options,
+            answer: { status: seed % 3 === 0 ? 304 : c.revalidation ? c.revalidation.status : 304, headers },
+            fromObject: seed % 8 === 0,
+        };
+        const fast = snapshot(CachePolicy, c, variant);
+        assert.deepEqual(fast, snapshot(Exact, c, variant), `seed ${seed}`);
+        if (fast[0] === 'false/true/false/true') merged++;
+    }
+    assert.ok(merged > 100, `only ${merged} merges`);
+});
+
+test('a policy merged from a 304 keeps its options: with a profile and shared not given, the profile decides', () => {
+    const { clock, Clocked } = at(CachePolicy, T0);
+    const p = new Clocked(req, { status: 200, headers: { 'cache-control': 'private, max-age=60', etag: '"v1"' } }, { profile: 'private' });
+    assert.equal(p.storable(), true, 'a private cache stores a private response');
+    clock.t = T0 + 120 * 1000;
+    const r = p.revalidatedPolicy(req, { status: 304, headers: { etag: '"v1"' } });
+    assert.deepEqual([r.modified, r.matches, r.policy.storable()], [false, true, true]);
+    assert.equal(Clocked.fromObject(JSON.parse(JSON.stringify(r.policy.toObject()))).storable(), true);
+});

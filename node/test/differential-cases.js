@@ -184,6 +184,7 @@ function facts(c) {
         onlyIfCached: has(q['cache-control'], 'only-if-cached'),
         revalidation304: c.revalidation !== undefined && c.revalidation.status === 304,
         revalidationError: c.revalidation !== undefined && c.revalidation.status >= 500,
+        emptyAuthorization: shared && c.req.headers.authorization === '',
     };
     f.staleForbidden = f.mustRevalidate || f.proxyRevalidate || f.sMaxage || (f.cookie && !has(cc, 'public') && !has(cc, 'immutable') && !f.sMaxage);
     return f;

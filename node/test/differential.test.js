@@ -49,6 +49,7 @@ const DEVIATIONS = [
     { id: 'retention-windows', outputs: ['timeToLive', 'useStaleWhileRevalidate'], applies: (f) => f.windows || f.noCache },
     { id: 'conditional-request', outputs: ['revalidationHeaders', 'evaluate.revalidationHeaders'], applies: (f) => f.requestValidators || f.weakOrPrecondition || f.requestHopByHop },
     { id: 'revalidation-merge', outputs: ['revalidation'], applies: (f) => f.revalidation304 || f.revalidationError },
+    { id: 'empty-authorization', outputs: ALL, applies: (f) => f.emptyAuthorization },
     {
         id: 'not-storable-not-served',
         outputs: ['satisfies', 'evaluate', 'evaluate.revalidationHeaders', 'revalidationHeaders', 'useStaleWhileRevalidate', 'timeToLive', 'revalidation'],
