@@ -368,38 +368,12 @@ pub(crate) fn list_members(v: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
 
 /// The next non-empty list member of `v`: its start and end, and where the rest begins.
 pub(crate) fn next_member(v: &[u8]) -> Option<(usize, usize, usize)> {
-    // One pass: skip separators, then read up to a comma outside quotes, noting where the
-    // last byte other than whitespace was.
-    let mut pos = 0;
-    while pos < v.len() && (v[pos] == b',' || is_ows(v[pos])) {
-        pos += 1;
-    }
-    if pos == v.len() {
-        return None;
-    }
-    let start = pos;
-    let mut end = pos;
-    let (mut in_quotes, mut escaped) = (false, false);
-    while pos < v.len() {
-        let b = v[pos];
-        if in_quotes {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_quotes = false,
-                _ => {}
-            }
-        } else if b == b',' {
-            break;
-        } else if b == b'"' {
-            in_quotes = true;
-        }
-        pos += 1;
-        if !is_ows(b) {
-            end = pos;
-        }
-    }
-    Some((start, end, (pos + 1).min(v.len())))
+    // Skip separators; the member runs to the next comma outside quotes, trailing
+    // whitespace removed.
+    let start = v.iter().position(|&b| b != b',' && !is_ows(b))?;
+    let stop = start + comma_outside_quotes(&v[start..]).unwrap_or(v.len() - start);
+    let end = start + trim_ows(&v[start..stop]).len();
+    Some((start, end, (stop + 1).min(v.len())))
 }
 
 /// Position of the first comma that is not inside a quoted string.
