@@ -21,7 +21,7 @@ impl CachePolicy {
         if is_safe(self.method()) || !(200..400).contains(&s.status) {
             return Vec::new();
         }
-        let target = self.target();
+        let target = self.stored.target();
         let mut uris = vec![target.normalized()];
         for kind in [FieldKind::Location, FieldKind::ContentLocation] {
             let Some(f) = s.fields.iter().find(|f| f.kind == kind) else { continue };

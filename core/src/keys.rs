@@ -54,7 +54,7 @@ impl CachePolicy {
             Method::Get | Method::Head | Method::Post => "GET",
             Method::Other => self.method(),
         };
-        key_of(method, &self.target())
+        key_of(method, &self.stored.target())
     }
 
     /// The secondary key of the stored response (RFC 9111 §4.1): one `name=value` line per field

@@ -43,7 +43,8 @@ pub(crate) struct Stored {
 }
 
 impl Stored {
-    /// The stored request's target URI, split.
+    /// The stored request's target URI, split on demand: most questions only compare the URL's
+    /// bytes (see `CachePolicy::same_target`).
     pub(crate) fn target(&self) -> Target<'_> {
         Target::parse(self.arena.text(self.url), self.host.map(|h| self.arena.text(h)))
     }
@@ -326,12 +327,6 @@ impl CachePolicy {
         span.map(|s| self.stored.arena.get(s))
     }
 
-    /// The stored request's target URI, split on demand (most questions only compare the
-    /// URL's bytes, see [`same_target`](Self::same_target)).
-    pub(crate) fn target(&self) -> Target<'_> {
-        self.stored.target()
-    }
-
     /// Whether `url` (with the request's `host`) names the stored request's target (RFC 9111
     /// §4): the same bytes need no parsing (an origin-form URL also needs the same Host).
     pub(crate) fn same_target(&self, url: &str, host: Option<&[u8]>) -> bool {
@@ -342,7 +337,7 @@ impl CachePolicy {
             return true;
         }
         let host = host.and_then(|h| std::str::from_utf8(h).ok());
-        Target::parse(url, host).matches(&self.target())
+        Target::parse(url, host).matches(&self.stored.target())
     }
 }
 
@@ -445,19 +440,11 @@ fn drop_cargo_cult(arena: &mut Arena, fields: &mut Vec<Field>) {
 /// that the policy read back from its serialization obeys the same directives (a `no-store` or
 /// `private` is never lost that way).
 fn drop_unstored_fields(arena: &Arena, fields: &mut Vec<Field>, cc: &ResponseDirectives, targeted: Option<usize>, options: &Options) {
+    // Only Connection lines that list some other field are here (`build` skips the usual
+    // `keep-alive`, which lists only hop-by-hop fields).
     let has_connection = fields.iter().any(|f| f.kind == FieldKind::Connection);
     let shared = options.shared;
     if !(has_connection || cc.no_cache_fields || (shared && cc.private_fields)) {
-        return;
-    }
-    // The common case, `Connection: keep-alive` or `close`, names only hop-by-hop fields, which
-    // are never stored: drop the Connection lines without allocating anything.
-    let only_hop_by_hop_listed = fields
-        .iter()
-        .filter(|f| f.kind == FieldKind::Connection)
-        .all(|f| list_members(arena.get(f.value)).all(|m| classify(m).is_hop_by_hop()));
-    if only_hop_by_hop_listed && !cc.no_cache_fields && !(shared && cc.private_fields) {
-        fields.retain(|f| f.kind != FieldKind::Connection);
         return;
     }
     let targeted = targeted.map(|i| options.targeted_fields[i].as_str());
