@@ -257,7 +257,7 @@ pub(crate) fn classify(name: &[u8]) -> FieldKind {
         (19, b'i') => (b"if-unmodified-since", IfUnmodifiedSince),
         _ => return Other,
     };
-    if eq_lowercase(name, expected) {
+    if eq_known_name(name, expected) {
         kind
     } else {
         Other
@@ -275,6 +275,46 @@ pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// [`eq_lowercase`] for a `lower` made only of lower-case letters, digits and `-` (the names
+/// the engine knows), eight or four bytes at a time. For those bytes bit 6 is set exactly for
+/// letters, so shifting it onto bit 5 (the case bit) gives the bits a name may differ in.
+pub(crate) fn eq_known_name(name: &[u8], lower: &[u8]) -> bool {
+    debug_assert!(lower.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+    let n = name.len();
+    if n != lower.len() {
+        return false;
+    }
+    if n >= 8 {
+        // Whole words, then the last eight bytes (overlapping the previous word).
+        let mut i = 0;
+        while i + 8 < n {
+            if !same_word64(&name[i..i + 8], &lower[i..i + 8]) {
+                return false;
+            }
+            i += 8;
+        }
+        return same_word64(&name[n - 8..], &lower[n - 8..]);
+    }
+    if n >= 4 {
+        return same_word32(&name[..4], &lower[..4]) && same_word32(&name[n - 4..], &lower[n - 4..]);
+    }
+    name.iter().zip(lower).all(|(&b, &l)| b | ((l >> 1) & 0x20) == l)
+}
+
+#[inline(always)]
+fn same_word64(name: &[u8], lower: &[u8]) -> bool {
+    let (Ok(x), Ok(l)) = (<[u8; 8]>::try_from(name), <[u8; 8]>::try_from(lower)) else { return false };
+    let (x, l) = (u64::from_le_bytes(x), u64::from_le_bytes(l));
+    x | ((l >> 1) & 0x2020_2020_2020_2020) == l
+}
+
+#[inline(always)]
+fn same_word32(name: &[u8], lower: &[u8]) -> bool {
+    let (Ok(x), Ok(l)) = (<[u8; 4]>::try_from(name), <[u8; 4]>::try_from(lower)) else { return false };
+    let (x, l) = (u32::from_le_bytes(x), u32::from_le_bytes(l));
+    x | ((l >> 1) & 0x2020_2020) == l
 }
 
 /// `tchar` (RFC 9110 §5.6.2) as a lookup table.
@@ -431,6 +471,14 @@ impl Arena {
         self.text.push_str(t);
         Span { start, end: self.text.len() as u32 }
     }
+    /// Appends bytes as text, invalid UTF-8 replaced by U+FFFD (valid text, the usual case,
+    /// is copied as it is).
+    pub fn push_text_lossy(&mut self, b: &[u8]) -> Span {
+        match std::str::from_utf8(b) {
+            Ok(t) => self.push_text(t),
+            Err(_) => self.push_text(&String::from_utf8_lossy(b)),
+        }
+    }
     pub fn text(&self, s: Span) -> &str {
         &self.text[s.start as usize..s.end as usize]
     }
@@ -478,6 +526,22 @@ mod tests {
         assert!(!eq_lowercase(b"te\r", b"te-"));
         assert!(!eq_lowercase(b"a\x11", b"a1"));
         assert!(!eq_lowercase(b"Age", b"agf"));
+    }
+
+    #[test]
+    fn eq_known_name_agrees_with_eq_lowercase() {
+        // Every byte at every position of names of every length up to 19 (the longest known).
+        for len in 1..=19 {
+            let lower: Vec<u8> = (0..len).map(|i| b"ab-z09m"[i % 7]).collect();
+            for pos in 0..len {
+                for b in 0..=255u8 {
+                    let mut name = lower.clone();
+                    name[pos] = b;
+                    assert_eq!(eq_known_name(&name, &lower), eq_lowercase(&name, &lower), "{len} {pos} {b}");
+                }
+            }
+            assert!(!eq_known_name(&lower[1..], &lower));
+        }
     }
 
     #[test]

@@ -186,7 +186,7 @@ impl CachePolicy {
             check_header_name(name)?;
         }
         let facts = RequestFacts::of(request);
-        let host = facts.host.map(|h| arena.push_text(&String::from_utf8_lossy(&sanitize(h))));
+        let host = facts.host.map(|h| arena.push_text_lossy(&sanitize(h)));
         let keyed_on_authorization: &[&str] = if options.store_authenticated { &["authorization"] } else { &[] };
         let vary = vary::select(&mut arena, &fields, request, keyed_on_authorization);
 
