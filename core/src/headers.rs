@@ -339,6 +339,9 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| TCHAR[b as usize])
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = ONES * 0x80;
+
 /// A token as text, `None` when `s` is not a token. Field names are read this way on every
 /// call, so the check is the token check alone rather than that plus UTF-8 validation.
 #[allow(unsafe_code)]
@@ -373,15 +376,41 @@ pub(crate) fn needs_sanitizing(v: &[u8]) -> bool {
 /// n" word trick: only bytes below 14 can borrow into their high bit when 14 is subtracted
 /// from each, among bytes whose high bit is clear).
 fn any_byte_up_to_cr(v: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut words = v.chunks_exact(8);
-    let mut seen = 0;
-    for w in &mut words {
-        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-        seen |= x.wrapping_sub(ONES * 14) & !x & HIGH;
+    let n = v.len();
+    if n < 8 {
+        // Two overlapping four-byte words cover 4–7 bytes.
+        if n >= 4 {
+            return (low_bytes(word32_padded(&v[..4], 0xFF)) | low_bytes(word32_padded(&v[n - 4..], 0xFF))) != 0;
+        }
+        return v.iter().any(|&b| b <= b'\r');
     }
-    seen != 0 || words.remainder().iter().any(|&b| b <= b'\r')
+    // Whole words, then the last eight bytes (overlapping the previous word).
+    let mut seen = 0;
+    let mut i = 0;
+    while i + 8 < n {
+        seen |= low_bytes(word64(&v[i..i + 8]));
+        i += 8;
+    }
+    seen | low_bytes(word64(&v[n - 8..])) != 0
+}
+
+/// The high bit of each byte of `x` below 14, or of some byte when another is (which is
+/// enough to tell whether there is one).
+#[inline(always)]
+fn low_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES * 14) & !x & HIGH_BITS
+}
+
+/// Eight bytes as a little-endian word (`b` has eight bytes).
+#[inline(always)]
+fn word64(b: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(b).map_or(0, u64::from_le_bytes)
+}
+
+/// Four bytes as a word whose upper four bytes are `pad` (`b` has four bytes).
+#[inline(always)]
+fn word32_padded(b: &[u8], pad: u8) -> u64 {
+    <[u8; 4]>::try_from(b).map_or(0, |w| u64::from(u32::from_le_bytes(w))) | (u64::from(pad) * ONES) << 32
 }
 
 /// A field value as RFC 9110 §5.5 says to process it: CR, LF and NUL replaced by SP (they are

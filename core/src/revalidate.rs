@@ -412,7 +412,9 @@ fn forwarded_headers<'a>(request: &'a impl HttpRequest, mode: Forwarding, etag: 
             Some(i) => {
                 let existing = &out[i].1;
                 let star = existing.as_ref() == b"*";
-                if !star && !list_members(existing).any(|m| m == etag) {
+                // A list shorter than our entity-tag cannot hold it as a member.
+                let holds_ours = existing.len() >= etag.len() && list_members(existing).any(|m| m == etag);
+                if !star && !holds_ours {
                     let mut v = Vec::with_capacity(existing.len() + 2 + etag.len());
                     v.extend_from_slice(existing);
                     v.extend_from_slice(b", ");
