@@ -344,12 +344,21 @@ const HIGH_BITS: u64 = ONES * 0x80;
 
 /// A token as text, `None` when `s` is not a token. Field names are read this way on every
 /// call, so the check is the token check alone rather than that plus UTF-8 validation.
-#[allow(unsafe_code)]
 pub(crate) fn token_str(s: &[u8]) -> Option<&str> {
-    if !is_token(s) {
+    token_str_of(s, FieldKind::Other)
+}
+
+/// [`token_str`] for a name already classified as `kind`: a known kind means the name equals
+/// a known field name ignoring case, so it is a token and is not checked again.
+#[allow(unsafe_code)]
+pub(crate) fn token_str_of(s: &[u8], kind: FieldKind) -> Option<&str> {
+    if kind == FieldKind::Other && !is_token(s) {
         return None;
     }
-    // SAFETY: every tchar is ASCII, and ASCII bytes are valid UTF-8.
+    debug_assert!(is_token(s));
+    // SAFETY: `s` is a token (checked above, or equal to a known token name ignoring ASCII
+    // case, which `classify` only reports for ASCII bytes); every tchar is ASCII, and ASCII
+    // bytes are valid UTF-8.
     Some(unsafe { std::str::from_utf8_unchecked(s) })
 }
 
@@ -511,9 +520,10 @@ impl Arena {
     pub fn text(&self, s: Span) -> &str {
         &self.text[s.start as usize..s.end as usize]
     }
-    /// Appends a field name after checking it is a token (so ASCII text); `None` otherwise.
-    pub fn push_token(&mut self, name: &[u8]) -> Option<Span> {
-        token_str(name).map(|text| self.push_text(text))
+    /// Appends a field name classified as `kind` after checking it is a token (so ASCII
+    /// text); `None` otherwise.
+    pub fn push_token(&mut self, name: &[u8], kind: FieldKind) -> Option<Span> {
+        token_str_of(name, kind).map(|text| self.push_text(text))
     }
 }
 

@@ -39,7 +39,7 @@
 //! Where RFC 9111 leaves a choice, the rule this engine follows is written down in
 //! `tests/vectors/README.md` and pinned by the shared test vectors.
 
-// One audited exception, `headers::token_str` (ASCII bytes viewed as text), is allowed.
+// One audited exception, `headers::token_str_of` (ASCII bytes viewed as text), is allowed.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -162,10 +162,10 @@ impl CachePolicy {
             // (`keep-alive`) that lists only such fields.
             let only_hop_by_hop = || list_members(value).all(|m| classify(m).is_hop_by_hop());
             if kind.is_hop_by_hop() && (kind != FieldKind::Connection || only_hop_by_hop()) {
-                check_header_name(name)?;
+                // A known name is a token.
                 continue;
             }
-            let name = arena.push_token(name).ok_or_else(|| invalid_header_name(name))?;
+            let name = arena.push_token(name, kind).ok_or_else(|| invalid_header_name(name))?;
             let value = if needs_sanitizing(value) { arena.push(&sanitize(value)) } else { arena.push(value) };
             fields.push(Field { name, value, kind, served: true });
         }

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use crate::date::unix_millis;
 use crate::directives::RequestDirectives;
 use crate::error::Error;
-use crate::headers::{classify, list_members, sanitize, token_str, FieldKind, HeaderList, HttpRequest, HttpResponse};
+use crate::headers::{classify, list_members, sanitize, token_str_of, FieldKind, HeaderList, HttpRequest, HttpResponse};
 use crate::policy::{lines_named, CachePolicy, Method, RequestFacts};
 use crate::serve::Forwarding;
 
@@ -372,8 +372,9 @@ fn forwarded_headers<'a>(request: &'a impl HttpRequest, mode: Forwarding, etag: 
     let mut if_modified_since_placed = false;
     for (name, value) in request.header_lines() {
         // A field that cannot be forwarded safely (its name is not a token) is dropped.
-        let Some(name_str) = token_str(name) else { continue };
-        match classify(name) {
+        let kind = classify(name);
+        let Some(name_str) = token_str_of(name, kind) else { continue };
+        match kind {
             kind if kind.is_hop_by_hop() => continue,
             FieldKind::IfRange if !pass_through => continue,
             FieldKind::IfModifiedSince | FieldKind::IfNoneMatch if pass_through => {}
