@@ -361,12 +361,11 @@ fn forwarded_headers<'a>(request: &'a impl HttpRequest, mode: Forwarding, etag: 
     // The names the request's Connection lines list, lower-cased, gathered once: looking them up
     // per line would cost lines × members. Hop-by-hop names are dropped anyway, so the usual
     // `Connection: keep-alive` (or none) leaves the set empty, and nothing is allocated.
-    let listed: HashSet<Vec<u8>> = lines_named(request, b"connection")
-        .flat_map(list_members)
-        .filter(|m| !classify(m).is_hop_by_hop())
-        .map(<[u8]>::to_ascii_lowercase)
-        .collect();
-    let connection_listed = |name: &[u8]| !listed.is_empty() && listed.contains(&name.to_ascii_lowercase());
+    let mut connection_lines = lines_named(request, b"connection").peekable();
+    let listed: Option<HashSet<Vec<u8>>> = connection_lines.peek().is_some().then(|| {
+        connection_lines.flat_map(list_members).filter(|m| !classify(m).is_hop_by_hop()).map(<[u8]>::to_ascii_lowercase).collect()
+    });
+    let connection_listed = |name: &[u8]| listed.as_ref().is_some_and(|l| !l.is_empty() && l.contains(&name.to_ascii_lowercase()));
     let mut out: HeaderList<'a> = Vec::with_capacity(12);
     let mut if_none_match: Option<usize> = None;
     let mut if_modified_since_placed = false;
