@@ -520,11 +520,6 @@ impl Arena {
     pub fn text(&self, s: Span) -> &str {
         &self.text[s.start as usize..s.end as usize]
     }
-    /// Appends a field name classified as `kind` after checking it is a token (so ASCII
-    /// text); `None` otherwise.
-    pub fn push_token(&mut self, name: &[u8], kind: FieldKind) -> Option<Span> {
-        token_str_of(name, kind).map(|text| self.push_text(text))
-    }
 }
 
 /// One stored response field line.

@@ -9,7 +9,7 @@ use crate::directives::{directives, qualified_field_names, RequestDirectives, Re
 use crate::error::{excerpt, Error, ErrorKind};
 use crate::explain::Reason;
 use crate::freshness::FreshnessSource;
-use crate::headers::{classify, is_token, list_members, needs_sanitizing, sanitize, token_str, Arena, Field, FieldKind, HttpRequest, HttpResponse, Span};
+use crate::headers::{classify, is_token, list_members, needs_sanitizing, sanitize, token_str_of, Arena, Field, FieldKind, HttpRequest, HttpResponse, Span};
 use crate::options::{Options, SetCookiePolicy};
 use crate::uri::Target;
 use crate::{freshness, storable, vary};
@@ -165,7 +165,7 @@ impl CachePolicy {
                 // A known name is a token.
                 continue;
             }
-            let name = arena.push_token(name, kind).ok_or_else(|| invalid_header_name(name))?;
+            let name = arena.push_text(header_name(name, kind)?);
             let value = if needs_sanitizing(value) { arena.push(&sanitize(value)) } else { arena.push(value) };
             fields.push(Field { name, value, kind, served: true });
         }
@@ -520,9 +520,9 @@ pub(crate) fn check_status(status: u16) -> Result<(), Error> {
     }
 }
 
-/// A field name, checked to be a token (RFC 9110 §5.1).
-pub(crate) fn header_name(name: &[u8]) -> Result<&str, Error> {
-    token_str(name).ok_or_else(|| invalid_header_name(name))
+/// A field name classified as `kind`, checked to be a token (RFC 9110 §5.1).
+pub(crate) fn header_name(name: &[u8], kind: FieldKind) -> Result<&str, Error> {
+    token_str_of(name, kind).ok_or_else(|| invalid_header_name(name))
 }
 
 pub(crate) fn check_header_name(name: &[u8]) -> Result<(), Error> {

@@ -212,9 +212,9 @@ impl CachePolicy {
         let field_count = r.count()?;
         let mut fields = Vec::with_capacity(field_count);
         for _ in 0..field_count {
-            let name = header_name(r.bytes()?)?;
-            let kind = classify(name.as_bytes());
-            let name = arena.push_text(name);
+            let name = r.bytes()?;
+            let kind = classify(name);
+            let name = arena.push_text(header_name(name, kind)?);
             let value = arena.push(&sanitize(r.bytes()?));
             let served = match r.u8()? {
                 0 => false,
@@ -277,23 +277,31 @@ struct Reader<'a> {
     pos: usize,
 }
 
+/// The input ended before the item being read (small, so results stay in registers).
+struct Truncated;
+
+impl From<Truncated> for Error {
+    fn from(_: Truncated) -> Error {
+        bad("truncated")
+    }
+}
+
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or_else(|| bad("truncated"))?;
-        let out = &self.bytes[self.pos..end];
-        self.pos = end;
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Truncated> {
+        let out = self.bytes.get(self.pos..).and_then(|rest| rest.get(..n)).ok_or(Truncated)?;
+        self.pos += n;
         Ok(out)
     }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
-        Ok(self.take(N)?.try_into().expect("take returns N bytes"))
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], Truncated> {
+        self.take(N)?.try_into().map_err(|_| Truncated)
     }
-    fn u8(&mut self) -> Result<u8, Error> {
+    fn u8(&mut self) -> Result<u8, Truncated> {
         Ok(self.take(1)?[0])
     }
     fn text(&mut self, what: &str) -> Result<&'a str, Error> {
         std::str::from_utf8(self.bytes()?).map_err(|_| bad(&format!("{what} is not UTF-8")))
     }
-    fn bytes(&mut self) -> Result<&'a [u8], Error> {
+    fn bytes(&mut self) -> Result<&'a [u8], Truncated> {
         let n = u32::from_le_bytes(self.array()?) as usize;
         self.take(n)
     }
@@ -306,4 +314,3 @@ impl<'a> Reader<'a> {
         Ok(n)
     }
 }
-
