@@ -339,7 +339,7 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| TCHAR[b as usize])
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = ONES * 0x80;
 
 /// A token as text, `None` when `s` is not a token. Field names are read this way on every
@@ -381,44 +381,50 @@ pub(crate) fn needs_sanitizing(v: &[u8]) -> bool {
         || (any_byte_up_to_cr(v) && v.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)))
 }
 
-/// Whether `v` holds a byte ≤ 0x0D, eight bytes at a time (the classic "has a byte less than
-/// n" word trick: only bytes below 14 can borrow into their high bit when 14 is subtracted
-/// from each, among bytes whose high bit is clear).
+/// Whether `v` holds a byte ≤ 0x0D, eight bytes at a time.
 fn any_byte_up_to_cr(v: &[u8]) -> bool {
+    any_byte_where(v, 0xFF, |x| bytes_below(x, 14), |b| b <= b'\r')
+}
+
+/// Whether some byte of `v` passes a test given twice: `word` marks (at least one) high bit of
+/// a word holding such a byte, `byte` tests one byte. Words of eight bytes cover `v`, the last
+/// overlapping the one before; 4–7 bytes take two overlapping four-byte words padded with
+/// `pad` (a byte that fails the test); fewer are tested a byte at a time.
+#[inline(always)]
+pub(crate) fn any_byte_where(v: &[u8], pad: u8, word: impl Fn(u64) -> u64, byte: impl Fn(u8) -> bool) -> bool {
     let n = v.len();
     if n < 8 {
-        // Two overlapping four-byte words cover 4–7 bytes.
         if n >= 4 {
-            return (low_bytes(word32_padded(&v[..4], 0xFF)) | low_bytes(word32_padded(&v[n - 4..], 0xFF))) != 0;
+            return (word(word32_padded(&v[..4], pad)) | word(word32_padded(&v[n - 4..], pad))) & HIGH_BITS != 0;
         }
-        return v.iter().any(|&b| b <= b'\r');
+        return v.iter().any(|&b| byte(b));
     }
-    // Whole words, then the last eight bytes (overlapping the previous word).
     let mut seen = 0;
     let mut i = 0;
     while i + 8 < n {
-        seen |= low_bytes(word64(&v[i..i + 8]));
+        seen |= word(word64(&v[i..i + 8]));
         i += 8;
     }
-    seen | low_bytes(word64(&v[n - 8..])) != 0
+    (seen | word(word64(&v[n - 8..]))) & HIGH_BITS != 0
 }
 
-/// The high bit of each byte of `x` below 14, or of some byte when another is (which is
-/// enough to tell whether there is one).
+/// The high bit of each byte of `x` below `n` (≤ 128), or of some byte when another is
+/// (enough to tell whether there is one): only such bytes borrow into their high bit when `n`
+/// is subtracted from each, among bytes whose high bit is clear.
 #[inline(always)]
-fn low_bytes(x: u64) -> u64 {
-    x.wrapping_sub(ONES * 14) & !x & HIGH_BITS
+pub(crate) fn bytes_below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH_BITS
 }
 
 /// Eight bytes as a little-endian word (`b` has eight bytes).
 #[inline(always)]
-fn word64(b: &[u8]) -> u64 {
+pub(crate) fn word64(b: &[u8]) -> u64 {
     <[u8; 8]>::try_from(b).map_or(0, u64::from_le_bytes)
 }
 
 /// Four bytes as a word whose upper four bytes are `pad` (`b` has four bytes).
 #[inline(always)]
-fn word32_padded(b: &[u8], pad: u8) -> u64 {
+pub(crate) fn word32_padded(b: &[u8], pad: u8) -> u64 {
     <[u8; 4]>::try_from(b).map_or(0, |w| u64::from(u32::from_le_bytes(w))) | (u64::from(pad) * ONES) << 32
 }
 
@@ -495,6 +501,7 @@ impl Arena {
         Arena { text: String::with_capacity(text), bytes: Vec::with_capacity(bytes) }
     }
     /// Appends bytes; the span addresses [`get`](Self::get).
+    #[inline]
     pub fn push(&mut self, b: &[u8]) -> Span {
         let start = self.bytes.len() as u32;
         self.bytes.extend_from_slice(b);
@@ -504,6 +511,7 @@ impl Arena {
         &self.bytes[s.start as usize..s.end as usize]
     }
     /// Appends text; the span addresses [`text`](Self::text).
+    #[inline]
     pub fn push_text(&mut self, t: &str) -> Span {
         let start = self.text.len() as u32;
         self.text.push_str(t);

@@ -24,7 +24,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind};
-use crate::headers::{classify, sanitize, Arena, Field};
+use crate::headers::{classify, needs_sanitizing, sanitize, Arena, Field};
 use crate::options::{Options, RequestNoCache, SetCookiePolicy};
 use crate::policy::{check_method, check_status, check_url, header_name, CachePolicy, Stored};
 use crate::vary::Selected;
@@ -215,7 +215,8 @@ impl CachePolicy {
             let name = r.bytes()?;
             let kind = classify(name);
             let name = arena.push_text(header_name(name, kind)?);
-            let value = arena.push(&sanitize(r.bytes()?));
+            let value = r.bytes()?;
+            let value = if needs_sanitizing(value) { arena.push(&sanitize(value)) } else { arena.push(value) };
             let served = match r.u8()? {
                 0 => false,
                 1 => true,

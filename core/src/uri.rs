@@ -4,7 +4,11 @@
 
 /// True when `url` can be a request target: non-empty, no whitespace or control characters.
 pub(crate) fn is_valid_url(url: &str) -> bool {
-    !url.is_empty() && url.bytes().all(|b| b > b' ' && b != 0x7f)
+    use crate::headers::{any_byte_where, bytes_below, ONES};
+    // A byte up to SP, or DEL (a zero byte once DEL is xor-ed out); bytes above 0x7F (UTF-8)
+    // are allowed. Checked a word at a time, padding with an allowed byte.
+    let invalid_in_word = |x: u64| bytes_below(x, 0x21) | bytes_below(x ^ (ONES * 0x7F), 1);
+    !url.is_empty() && !any_byte_where(url.as_bytes(), b'a', invalid_in_word, |b| b <= b' ' || b == 0x7f)
 }
 
 /// The parts of a target URI that identify a resource, borrowed from the URL (or `Host`).
@@ -213,6 +217,16 @@ mod tests {
         }
         assert!(is_valid_url("/ünï"));
         assert!(is_valid_url("*"));
+        // Every ASCII byte, and a two-byte character, at every position of every length up to 20.
+        for len in 1..=20 {
+            for pos in 0..len {
+                for c in (0..=127u8).map(char::from).chain(['é']) {
+                    let url: String = (0..len).map(|i| if i == pos { c } else { '/' }).collect();
+                    let naive = url.bytes().all(|b| b > b' ' && b != 0x7f);
+                    assert_eq!(is_valid_url(&url), naive, "{url:?}");
+                }
+            }
+        }
     }
 
     #[test]
