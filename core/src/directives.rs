@@ -39,8 +39,9 @@ impl Delta {
     }
 
     /// Repeated directives: equal values agree; different ones are invalid (RFC 9111 §4.2.1).
-    fn merge(self, arg: Option<&[u8]>) -> Delta {
-        let new = arg.and_then(parse_delta_seconds).map_or(Delta::Invalid, Delta::Valid);
+    /// `secs` is the argument's value, `None` when it is missing or not delta-seconds.
+    fn merge(self, secs: Option<u32>) -> Delta {
+        let new = secs.map_or(Delta::Invalid, Delta::Valid);
         match self {
             Delta::Absent => new,
             old if old == new => old,
@@ -115,7 +116,7 @@ impl ResponseDirectives {
         let mut any = false;
         for line in cache_control {
             any = true;
-            for_each_directive(line, |name, arg| d.apply(name, arg));
+            d.parse_line(line);
         }
         if !any && pragma_no_cache(pragma) {
             d.no_cache = true;
@@ -123,15 +124,90 @@ impl ResponseDirectives {
         d
     }
 
+    /// One Cache-Control line, read as [`directives`] reads it, in one pass: known names are
+    /// recognized where they start and delta-seconds are read while the argument is scanned. A
+    /// quoted or spaced argument, or text after one, hands the rest of the line to [`directives`].
+    fn parse_line(&mut self, line: &[u8]) {
+        let mut pos = 0;
+        while pos < line.len() {
+            let b = line[pos];
+            if b == b',' || is_ows(b) {
+                pos += 1;
+                continue;
+            }
+            let start = pos;
+            let known = match known_prefix(&line[pos..]) {
+                Some((known, len)) if matches!(line.get(pos + len), None | Some(b',' | b'=')) => {
+                    pos += len;
+                    Some(known)
+                }
+                // Not a known name (a known one followed by whitespace falls back below).
+                _ => {
+                    while pos < line.len() && !matches!(line[pos], b',' | b'=' | b' ' | b'\t') {
+                        pos += 1;
+                    }
+                    None
+                }
+            };
+            match line.get(pos) {
+                None | Some(b',') => {
+                    if let Some(known) = known {
+                        self.set(known, || None, || false);
+                    }
+                }
+                Some(b'=') if pos > start => {
+                    pos += 1;
+                    let arg_start = pos;
+                    // The value as delta-seconds (RFC 9111 §1.2.2), while it is all digits.
+                    let (mut secs, mut digits) = (0u64, true);
+                    while pos < line.len() && !matches!(line[pos], b',' | b' ' | b'\t' | b'"') {
+                        let digit = line[pos].wrapping_sub(b'0');
+                        digits &= digit < 10;
+                        secs = (secs * 10 + u64::from(digit)).min(u64::from(DELTA_SECONDS_MAX));
+                        pos += 1;
+                    }
+                    if !matches!(line.get(pos), None | Some(b',')) || pos == arg_start {
+                        return self.parse_rest(&line[start..]);
+                    }
+                    if let Some(known) = known {
+                        // A non-empty token is a one-member list, so it qualifies no-cache/private.
+                        self.set(known, || digits.then_some(secs as u32), || true);
+                    }
+                }
+                // Whitespace after the name, or an empty name.
+                _ => return self.parse_rest(&line[start..]),
+            }
+        }
+    }
+
+    /// [`parse_line`](Self::parse_line)'s general case, from the first directive it does not
+    /// take directly.
+    fn parse_rest(&mut self, rest: &[u8]) {
+        for d in directives(rest) {
+            self.apply(d.name, d.arg);
+        }
+    }
+
+    /// One directive; unknown ones are ignored (§5.2.3).
     pub(crate) fn apply(&mut self, name: &[u8], arg: Option<&[u8]>) {
+        let Some(known) = known_response_directive(name) else { return };
+        self.set(
+            known,
+            || arg.and_then(parse_delta_seconds),
+            || arg.is_some_and(|a| list_members(a).next().is_some()),
+        );
+    }
+
+    /// Records `known`; `secs` gives its delta-seconds argument (`None` when missing or
+    /// invalid), `qualified` whether its argument lists field names.
+    #[inline(always)]
+    fn set(&mut self, known: Known, secs: impl Fn() -> Option<u32>, qualified: impl Fn() -> bool) {
         use Known::*;
-        let Some(directive) = known_response_directive(name) else { return };
-        let qualified = || arg.is_some_and(|a| list_members(a).next().is_some());
-        match directive {
-            MaxAge => self.max_age = self.max_age.merge(arg),
-            SMaxAge => self.s_maxage = self.s_maxage.merge(arg),
-            StaleWhileRevalidate => self.stale_while_revalidate = self.stale_while_revalidate.merge(arg),
-            StaleIfError => self.stale_if_error = self.stale_if_error.merge(arg),
+        match known {
+            MaxAge => self.max_age = self.max_age.merge(secs()),
+            SMaxAge => self.s_maxage = self.s_maxage.merge(secs()),
+            StaleWhileRevalidate => self.stale_while_revalidate = self.stale_while_revalidate.merge(secs()),
+            StaleIfError => self.stale_if_error = self.stale_if_error.merge(secs()),
             NoStore => self.no_store = true,
             NoCache if qualified() => self.no_cache_fields = true,
             NoCache => self.no_cache = true,
@@ -150,7 +226,7 @@ impl ResponseDirectives {
 }
 
 /// The response directives this engine knows.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Known {
     MaxAge,
     SMaxAge,
@@ -169,30 +245,111 @@ enum Known {
     PostCheck,
 }
 
-/// The known response directive `name` is, matched case-insensitively after narrowing by
-/// length and a distinguishing letter, with one comparison.
-fn known_response_directive(name: &[u8]) -> Option<Known> {
+/// A lower-case directive name, compared case-insensitively a word at a time: each word of
+/// the input, its letters' 0x20 bit set, must equal the name's word (non-letters compare
+/// exactly, so `\r` is not taken for `-`).
+struct Name {
+    len: usize,
+    /// Offset, lower-case bytes and letter bits of up to three (overlapping) words: 4 bytes
+    /// wide for names shorter than 8, else 8.
+    words: [(usize, u64, u64); 3],
+    count: usize,
+}
+
+impl Name {
+    const fn new(lower: &[u8]) -> Name {
+        let len = lower.len();
+        assert!(len >= 4 && len <= 24);
+        let width = if len >= 8 { 8 } else { 4 };
+        let mut words = [(0, 0, 0); 3];
+        let mut count = 0;
+        let mut at = 0;
+        loop {
+            let start = if at + width > len { len - width } else { at };
+            let (mut word, mut letters, mut i) = (0u64, 0u64, 0);
+            while i < width {
+                let b = lower[start + i];
+                assert!(!b.is_ascii_uppercase());
+                word |= (b as u64) << (8 * i);
+                if b.is_ascii_lowercase() {
+                    letters |= 0x20 << (8 * i);
+                }
+                i += 1;
+            }
+            words[count] = (start, word, letters);
+            count += 1;
+            if start + width == len {
+                return Name { len, words, count };
+            }
+            at += width;
+        }
+    }
+
+    /// True when `s` starts with this name, letters in any case.
+    fn starts(&self, s: &[u8]) -> bool {
+        if s.len() < self.len {
+            return false;
+        }
+        self.words[..self.count].iter().all(|&(at, word, letters)| {
+            let w = if self.len >= 8 {
+                u64::from_le_bytes(s[at..at + 8].try_into().unwrap())
+            } else {
+                u64::from(u32::from_le_bytes(s[at..at + 4].try_into().unwrap()))
+            };
+            w | letters == word
+        })
+    }
+}
+
+/// The known response directive `s` starts with, and its length: the one candidate its
+/// leading letters allow is compared whole. No known name is a prefix of another.
+fn known_prefix(s: &[u8]) -> Option<(Known, usize)> {
     use Known::*;
-    let letter = |i: usize| name.get(i).map_or(0, |b| b | 0x20);
-    let (expected, known): (&[u8], Known) = match (name.len(), letter(0)) {
-        (6, _) => (b"public", Public),
-        (7, b'm') => (b"max-age", MaxAge),
-        (7, _) => (b"private", Private),
-        (8, b's') => (b"s-maxage", SMaxAge),
-        (8, _) if letter(3) == b's' => (b"no-store", NoStore),
-        (8, _) => (b"no-cache", NoCache),
-        (9, b'i') => (b"immutable", Immutable),
-        (9, _) => (b"pre-check", PreCheck),
-        (10, _) => (b"post-check", PostCheck),
-        (12, _) => (b"no-transform", NoTransform),
-        (14, _) => (b"stale-if-error", StaleIfError),
-        (15, _) if letter(5) == b'r' => (b"must-revalidate", MustRevalidate),
-        (15, _) => (b"must-understand", MustUnderstand),
-        (16, _) => (b"proxy-revalidate", ProxyRevalidate),
-        (22, _) => (b"stale-while-revalidate", StaleWhileRevalidate),
+    const MAX_AGE: Name = Name::new(b"max-age");
+    const MUST_REVALIDATE: Name = Name::new(b"must-revalidate");
+    const MUST_UNDERSTAND: Name = Name::new(b"must-understand");
+    const PUBLIC: Name = Name::new(b"public");
+    const POST_CHECK: Name = Name::new(b"post-check");
+    const PRIVATE: Name = Name::new(b"private");
+    const PRE_CHECK: Name = Name::new(b"pre-check");
+    const PROXY_REVALIDATE: Name = Name::new(b"proxy-revalidate");
+    const S_MAXAGE: Name = Name::new(b"s-maxage");
+    const STALE_WHILE_REVALIDATE: Name = Name::new(b"stale-while-revalidate");
+    const STALE_IF_ERROR: Name = Name::new(b"stale-if-error");
+    const NO_STORE: Name = Name::new(b"no-store");
+    const NO_CACHE: Name = Name::new(b"no-cache");
+    const NO_TRANSFORM: Name = Name::new(b"no-transform");
+    const IMMUTABLE: Name = Name::new(b"immutable");
+    // Folded for choosing only; `starts` compares exactly.
+    let letter = |i: usize| s.get(i).map_or(0, |b| b | 0x20);
+    let (name, known) = match letter(0) {
+        b'm' if letter(1) == b'a' => (&MAX_AGE, MaxAge),
+        b'm' if letter(5) == b'r' => (&MUST_REVALIDATE, MustRevalidate),
+        b'm' => (&MUST_UNDERSTAND, MustUnderstand),
+        b'p' => match (letter(1), letter(2)) {
+            (b'u', _) => (&PUBLIC, Public),
+            (b'o', _) => (&POST_CHECK, PostCheck),
+            (_, b'i') => (&PRIVATE, Private),
+            (_, b'e') => (&PRE_CHECK, PreCheck),
+            _ => (&PROXY_REVALIDATE, ProxyRevalidate),
+        },
+        b's' if letter(1) == b'-' => (&S_MAXAGE, SMaxAge),
+        b's' if letter(6) == b'w' => (&STALE_WHILE_REVALIDATE, StaleWhileRevalidate),
+        b's' => (&STALE_IF_ERROR, StaleIfError),
+        b'n' => match letter(3) {
+            b's' => (&NO_STORE, NoStore),
+            b'c' => (&NO_CACHE, NoCache),
+            _ => (&NO_TRANSFORM, NoTransform),
+        },
+        b'i' => (&IMMUTABLE, Immutable),
         _ => return None,
     };
-    crate::headers::eq_lowercase(name, expected).then_some(known)
+    name.starts(s).then_some((known, name.len))
+}
+
+/// The known response directive `name` is, case-insensitively.
+fn known_response_directive(name: &[u8]) -> Option<Known> {
+    known_prefix(name).filter(|&(_, len)| len == name.len()).map(|(known, _)| known)
 }
 
 /// `max-stale` in a request (§5.2.1.2).
@@ -520,6 +677,128 @@ mod tests {
         assert_eq!(d.max_age, Delta::Valid(7));
         let d = res(&["max-age=\"5"]);
         assert_eq!(d.max_age, Delta::Valid(5));
+    }
+
+    /// Every known name, in the spelling a straightforward lookup compares against.
+    const KNOWN: [(&str, Known); 15] = [
+        ("max-age", Known::MaxAge),
+        ("s-maxage", Known::SMaxAge),
+        ("stale-while-revalidate", Known::StaleWhileRevalidate),
+        ("stale-if-error", Known::StaleIfError),
+        ("no-store", Known::NoStore),
+        ("no-cache", Known::NoCache),
+        ("private", Known::Private),
+        ("public", Known::Public),
+        ("must-revalidate", Known::MustRevalidate),
+        ("proxy-revalidate", Known::ProxyRevalidate),
+        ("must-understand", Known::MustUnderstand),
+        ("no-transform", Known::NoTransform),
+        ("immutable", Known::Immutable),
+        ("pre-check", Known::PreCheck),
+        ("post-check", Known::PostCheck),
+    ];
+
+    fn straightforward_lookup(name: &[u8]) -> Option<Known> {
+        KNOWN.iter().find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name)).map(|&(_, k)| k)
+    }
+
+    /// `name` with the letters whose bit is set in `case` upper-cased.
+    fn mixed_case(name: &str, case: u32) -> String {
+        name.chars().enumerate().map(|(i, c)| if case >> (i % 32) & 1 == 1 { c.to_ascii_uppercase() } else { c }).collect()
+    }
+
+    #[test]
+    fn rfc9111_5_2_only_letters_match_in_either_case() {
+        for (name, known) in KNOWN {
+            assert_eq!(known_response_directive(name.to_ascii_uppercase().as_bytes()), Some(known));
+            for at in 0..name.len() {
+                let mut flipped = name.as_bytes().to_vec();
+                flipped[at] ^= 0x20;
+                let expected = flipped[at].is_ascii_alphabetic().then_some(known);
+                assert_eq!(known_response_directive(&flipped), expected, "{flipped:?}");
+            }
+        }
+    }
+
+    /// Names near the known ones: known, cut, extended, or with one byte replaced.
+    fn near_name() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let bytes = prop_oneof![Just(b'\r'), Just(b'\x0d'), Just(b'-'), Just(b'm'), Just(b'A'), Just(b'='), Just(0xc1), any::<u8>()];
+        (0..KNOWN.len(), any::<u32>(), 0..5u8, any::<usize>(), bytes).prop_map(|(i, case, edit, at, b)| {
+            let mut name = mixed_case(KNOWN[i].0, case).into_bytes();
+            let at = at % name.len();
+            match edit {
+                0 => {}
+                1 => name.truncate(at),
+                2 => name.push(b),
+                3 => name[at] = b,
+                // The other case of a letter; `\r` for `-`.
+                _ => name[at] ^= 0x20,
+            }
+            name
+        })
+    }
+
+    /// A Cache-Control line of directives near the known ones, with all kinds of arguments and
+    /// separators.
+    fn cache_control_line() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        const ARGS: [&str; 22] = [
+            "", "", "", "=5", "=0", "=3600", "=60", "=-1", "=1a", "=\"5\"", "=\"a, b\"", "=99999999999", "=2147483648",
+            "= 5", "=5 ", "=set-cookie", "=\"\"", "=\"x\\\"y\", z", "=", "=a=b", "=5\"x\"", "=\"5\" junk, x",
+        ];
+        const SEPS: [&str; 8] = [",", ", ", " , ", ",,", " ", "\t,", ",\t", ""];
+        let name = prop_oneof![near_name(), "[a-z=\" ,-]{0,6}".prop_map(String::into_bytes)];
+        proptest::collection::vec((name, 0..ARGS.len(), 0..SEPS.len()), 0..6).prop_map(|items| {
+            let mut line = Vec::new();
+            for (name, arg, sep) in items {
+                line.extend_from_slice(&name);
+                line.extend_from_slice(ARGS[arg].as_bytes());
+                line.extend_from_slice(SEPS[sep].as_bytes());
+            }
+            line
+        })
+    }
+
+    /// The general parser, directive by directive.
+    fn general(lines: &[Vec<u8>]) -> ResponseDirectives {
+        let mut d = ResponseDirectives::default();
+        for line in lines {
+            for x in directives(line) {
+                d.apply(x.name, x.arg);
+            }
+        }
+        d
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time recognizer agrees with a plain case-insensitive lookup.
+        #[test]
+        fn rfc9111_5_2_known_names_recognized_case_insensitively(name in near_name(), tail in "[,= a-z]{0,2}") {
+            proptest::prop_assert_eq!(known_response_directive(&name), straightforward_lookup(&name));
+            let mut s = name.clone();
+            s.extend_from_slice(tail.as_bytes());
+            let prefix = known_prefix(&s);
+            if let Some((_, len)) = prefix {
+                proptest::prop_assert_eq!(straightforward_lookup(&s[..len]), prefix.map(|(k, _)| k));
+            } else {
+                proptest::prop_assert!((1..=s.len()).all(|len| straightforward_lookup(&s[..len]).is_none()));
+            }
+        }
+
+        /// `parse_line`'s single pass reads what the general parser reads.
+        #[test]
+        fn rfc9111_5_2_single_pass_agrees_with_the_parser(lines in proptest::collection::vec(cache_control_line(), 1..3)) {
+            let fast = ResponseDirectives::parse(lines.iter().map(Vec::as_slice), std::iter::empty());
+            proptest::prop_assert_eq!(fast, general(&lines));
+        }
+
+        /// The same for arbitrary short lines.
+        #[test]
+        fn rfc9111_5_2_single_pass_agrees_on_any_line(line in "[a-z= ,\t\"\\\\0-9-]{0,24}") {
+            let fast = ResponseDirectives::parse([line.as_bytes()].into_iter(), std::iter::empty());
+            proptest::prop_assert_eq!(fast, general(&[line.into_bytes()]));
+        }
     }
 
     proptest::proptest! {
