@@ -286,6 +286,7 @@ impl Name {
     }
 
     /// True when `s` starts with this name, letters in any case.
+    #[inline(always)]
     fn starts(&self, s: &[u8]) -> bool {
         if s.len() < self.len {
             return false;
@@ -303,48 +304,40 @@ impl Name {
 
 /// The known response directive `s` starts with, and its length: the one candidate its
 /// leading letters allow is compared whole. No known name is a prefix of another.
+#[inline(always)]
 fn known_prefix(s: &[u8]) -> Option<(Known, usize)> {
     use Known::*;
-    const MAX_AGE: Name = Name::new(b"max-age");
-    const MUST_REVALIDATE: Name = Name::new(b"must-revalidate");
-    const MUST_UNDERSTAND: Name = Name::new(b"must-understand");
-    const PUBLIC: Name = Name::new(b"public");
-    const POST_CHECK: Name = Name::new(b"post-check");
-    const PRIVATE: Name = Name::new(b"private");
-    const PRE_CHECK: Name = Name::new(b"pre-check");
-    const PROXY_REVALIDATE: Name = Name::new(b"proxy-revalidate");
-    const S_MAXAGE: Name = Name::new(b"s-maxage");
-    const STALE_WHILE_REVALIDATE: Name = Name::new(b"stale-while-revalidate");
-    const STALE_IF_ERROR: Name = Name::new(b"stale-if-error");
-    const NO_STORE: Name = Name::new(b"no-store");
-    const NO_CACHE: Name = Name::new(b"no-cache");
-    const NO_TRANSFORM: Name = Name::new(b"no-transform");
-    const IMMUTABLE: Name = Name::new(b"immutable");
+    // Each candidate is compared with its words and letter bits as constants.
+    macro_rules! candidate {
+        ($name:literal, $known:expr) => {{
+            const NAME: Name = Name::new($name);
+            NAME.starts(s).then_some(($known, NAME.len))
+        }};
+    }
     // Folded for choosing only; `starts` compares exactly.
     let letter = |i: usize| s.get(i).map_or(0, |b| b | 0x20);
-    let (name, known) = match letter(0) {
-        b'm' if letter(1) == b'a' => (&MAX_AGE, MaxAge),
-        b'm' if letter(5) == b'r' => (&MUST_REVALIDATE, MustRevalidate),
-        b'm' => (&MUST_UNDERSTAND, MustUnderstand),
+    match letter(0) {
+        b'm' if letter(1) == b'a' => candidate!(b"max-age", MaxAge),
+        b'm' if letter(5) == b'r' => candidate!(b"must-revalidate", MustRevalidate),
+        b'm' => candidate!(b"must-understand", MustUnderstand),
         b'p' => match (letter(1), letter(2)) {
-            (b'u', _) => (&PUBLIC, Public),
-            (b'o', _) => (&POST_CHECK, PostCheck),
-            (_, b'i') => (&PRIVATE, Private),
-            (_, b'e') => (&PRE_CHECK, PreCheck),
-            _ => (&PROXY_REVALIDATE, ProxyRevalidate),
+            (b'u', _) => candidate!(b"public", Public),
+            (b'o', _) => candidate!(b"post-check", PostCheck),
+            (_, b'i') => candidate!(b"private", Private),
+            (_, b'e') => candidate!(b"pre-check", PreCheck),
+            _ => candidate!(b"proxy-revalidate", ProxyRevalidate),
         },
-        b's' if letter(1) == b'-' => (&S_MAXAGE, SMaxAge),
-        b's' if letter(6) == b'w' => (&STALE_WHILE_REVALIDATE, StaleWhileRevalidate),
-        b's' => (&STALE_IF_ERROR, StaleIfError),
+        b's' if letter(1) == b'-' => candidate!(b"s-maxage", SMaxAge),
+        b's' if letter(6) == b'w' => candidate!(b"stale-while-revalidate", StaleWhileRevalidate),
+        b's' => candidate!(b"stale-if-error", StaleIfError),
         b'n' => match letter(3) {
-            b's' => (&NO_STORE, NoStore),
-            b'c' => (&NO_CACHE, NoCache),
-            _ => (&NO_TRANSFORM, NoTransform),
+            b's' => candidate!(b"no-store", NoStore),
+            b'c' => candidate!(b"no-cache", NoCache),
+            _ => candidate!(b"no-transform", NoTransform),
         },
-        b'i' => (&IMMUTABLE, Immutable),
-        _ => return None,
-    };
-    name.starts(s).then_some((known, name.len))
+        b'i' => candidate!(b"immutable", Immutable),
+        _ => None,
+    }
 }
 
 /// The known response directive `name` is, case-insensitively.
