@@ -125,7 +125,7 @@ impl ResponseDirectives {
     }
 
     /// One Cache-Control line, read as [`directives`] reads it, in one pass: known names are
-    /// recognized where they start and delta-seconds are read while the argument is scanned. A
+    /// recognized where they start and delta-seconds are read as the argument is scanned. A
     /// quoted or spaced argument, or text after one, hands the rest of the line to [`directives`].
     fn parse_line(&mut self, line: &[u8]) {
         let mut pos = 0;
@@ -136,19 +136,16 @@ impl ResponseDirectives {
                 continue;
             }
             let start = pos;
-            let known = match known_prefix(&line[pos..]) {
-                Some((known, len)) if matches!(line.get(pos + len), None | Some(b',' | b'=')) => {
-                    pos += len;
-                    Some(known)
-                }
-                // Not a known name (a known one followed by whitespace falls back below).
-                _ => {
-                    while pos < line.len() && !matches!(line[pos], b',' | b'=' | b' ' | b'\t') {
-                        pos += 1;
-                    }
-                    None
-                }
-            };
+            let mut known = known_prefix(&line[pos..]).map(|(known, len)| {
+                pos += len;
+                known
+            });
+            // More of the name, and it is not a known one (known names hold no delimiter, so
+            // the scan may go on from where one ends).
+            while pos < line.len() && !matches!(line[pos], b',' | b'=' | b' ' | b'\t') {
+                known = None;
+                pos += 1;
+            }
             match line.get(pos) {
                 None | Some(b',') => {
                     if let Some(known) = known {
@@ -158,20 +155,27 @@ impl ResponseDirectives {
                 Some(b'=') if pos > start => {
                     pos += 1;
                     let arg_start = pos;
-                    // The value as delta-seconds (RFC 9111 §1.2.2), while it is all digits.
-                    let (mut secs, mut digits) = (0u64, true);
+                    // Leading digits as delta-seconds (RFC 9111 §1.2.2): nine cannot reach 2^31.
+                    let mut secs = 0u32;
+                    while let Some(digit) = line.get(pos).map(|b| b.wrapping_sub(b'0')).filter(|&d| d < 10) {
+                        secs = secs.wrapping_mul(10).wrapping_add(u32::from(digit));
+                        pos += 1;
+                    }
+                    let digits_end = pos;
                     while pos < line.len() && !matches!(line[pos], b',' | b' ' | b'\t' | b'"') {
-                        let digit = line[pos].wrapping_sub(b'0');
-                        digits &= digit < 10;
-                        secs = (secs * 10 + u64::from(digit)).min(u64::from(DELTA_SECONDS_MAX));
                         pos += 1;
                     }
                     if !matches!(line.get(pos), None | Some(b',')) || pos == arg_start {
                         return self.parse_rest(&line[start..]);
                     }
                     if let Some(known) = known {
+                        let secs = || match (digits_end == pos, pos - arg_start) {
+                            (false, _) => None,
+                            (true, 0..=9) => Some(secs),
+                            (true, _) => parse_delta_seconds(&line[arg_start..pos]),
+                        };
                         // A non-empty token is a one-member list, so it qualifies no-cache/private.
-                        self.set(known, || digits.then_some(secs as u32), || true);
+                        self.set(known, secs, || true);
                     }
                 }
                 // Whitespace after the name, or an empty name.
