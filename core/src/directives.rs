@@ -181,6 +181,8 @@ impl ResponseDirectives {
                 // Whitespace after the name, or an empty name.
                 _ => return self.parse_rest(&line[start..]),
             }
+            // Past the comma (or the end), and the usual space after a comma.
+            pos += 1 + usize::from(line.get(pos + 1) == Some(&b' '));
         }
     }
 
