@@ -48,6 +48,8 @@ const STALE_IF_ERROR = 27;
 const INVALIDATED = 28;
 const PRESENT = 29;
 const REVALIDATION = 32;
+/** `S[PRESENT]` bit in `decide`: the request's URL is the stored one (not sent). */
+const SAME_URL = 1 << 11;
 
 // FLAGS bits: `flag` in src/lib.rs.
 const F_SHARED = 1;
@@ -589,7 +591,9 @@ class CachePolicy {
 
     _decideOnce(mode, req, h, now) {
         const method = req.method ? req.method : this._method;
-        const url = this._url === undefined ? undefined : req.url;
+        // The stored URL again (the usual case) is not sent: the addon reads the policy's own.
+        const sameUrl = typeof this._url === 'string' && req.url === this._url;
+        const url = this._url === undefined || sameUrl ? undefined : req.url;
         const names = this._varyNames;
         const cc = h['cache-control'];
         const pragma = h.pragma;
@@ -619,7 +623,8 @@ class CachePolicy {
             (ifUnmodifiedSince != null ? 128 : 0) |
             (ifRange != null ? 256 : 0) |
             (range != null ? 512 : 0) |
-            (connection != null ? 1024 : 0);
+            (connection != null ? 1024 : 0) |
+            (sameUrl ? SAME_URL : 0);
         switch (names.length) {
             case 0:
                 return native.decide(mode, method, url, h, cc, pragma, host, authorization, ifNoneMatch,

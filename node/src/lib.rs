@@ -129,6 +129,9 @@ const REQUEST_FIELDS: [&str; 11] = [
     "connection",
 ];
 const IF_NONE_MATCH: usize = 4;
+/// `slot::PRESENT` bit in `decide`: the request's URL is the stored one, not sent (index.js
+/// `SAME_URL`).
+const SAME_URL: u32 = 1 << 11;
 const IF_MODIFIED_SINCE: usize = 5;
 
 /// The response fields `load` takes as arguments, in order (after the request part).
@@ -762,8 +765,10 @@ unsafe fn decide_inner(env: napi_env, args: &Args, st: &mut State) -> Result<nap
     bytes.clear();
     // A method is a token (ASCII): read as Latin-1, cheaper than UTF-8.
     let method = bytes.latin1(env, args.get(1));
-    let url = bytes.utf8(env, args.get(2));
     let present = s[slot::PRESENT] as u32;
+    // The stored URL is not sent again (index.js `SAME_URL`).
+    let same_url = present & SAME_URL != 0;
+    let url = if same_url { None } else { bytes.utf8(env, args.get(2)) };
     let mut req = Lines::new();
     for (i, name) in REQUEST_FIELDS.iter().enumerate() {
         if present & (1 << i) != 0 {
@@ -786,7 +791,7 @@ unsafe fn decide_inner(env: napi_env, args: &Args, st: &mut State) -> Result<nap
         add_named_iter(env, bytes, &mut req, args.get(3), names.iter().map(String::as_str));
     }
     let text = |r: Option<Range>, default: &'static str| r.map_or(default, |r| std::str::from_utf8(bytes.get(r)).unwrap_or(""));
-    let (method, url) = (text(method, "GET"), text(url, "/"));
+    let (method, url) = (text(method, "GET"), if same_url { cached.policy.url() } else { text(url, "/") });
     let view = req.view(bytes);
     let request = Request { method, url, headers: &view };
     let mut revalidate = mode_value == mode::REVALIDATION;
