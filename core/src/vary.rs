@@ -79,7 +79,8 @@ impl<'r, S: Iterator<Item = &'r [u8]>> Iterator for Values<'r, '_, S> {
 pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpRequest, also: &[&str]) -> Vec<Selected> {
     let mut selected: Vec<Selected> = Vec::new();
     let mut lookup = Lookup::new(request, 0);
-    let mut seen: HashSet<String> = HashSet::new();
+    // Built only past INDEX_ABOVE names: creating a set costs even when it stays empty.
+    let mut seen: Option<HashSet<String>> = None;
     // Names are read from `bytes` and written to `text`; values the other way round.
     let Arena { text, bytes } = arena;
     for field in fields.iter().filter(|f| f.kind == FieldKind::Vary) {
@@ -112,17 +113,20 @@ fn select_name_at<R: HttpRequest>(
     bytes: &mut Vec<u8>,
     selected: &mut Vec<Selected>,
     lookup: &mut Lookup<'_, R>,
-    seen: &mut HashSet<String>,
+    seen: &mut Option<HashSet<String>>,
 ) {
     text[start..].make_ascii_lowercase();
     let name = &text[start..];
     let span_text = |s: &Selected| &text[s.name.start as usize..s.name.end as usize];
-    if selected.len() == INDEX_ABOVE && seen.is_empty() {
+    if selected.len() == INDEX_ABOVE && seen.is_none() {
         // Many names: from now on, a set finds duplicates and an index the request's lines.
-        seen.extend(selected.iter().map(|s| span_text(s).to_string()));
+        *seen = Some(selected.iter().map(|s| span_text(s).to_string()).collect());
         lookup.build_index();
     }
-    let duplicate = if seen.is_empty() { selected.iter().any(|s| span_text(s) == name) } else { !seen.insert(name.to_string()) };
+    let duplicate = match seen {
+        None => selected.iter().any(|s| span_text(s) == name),
+        Some(seen) => !seen.insert(name.to_string()),
+    };
     if duplicate {
         text.truncate(start);
         return;
