@@ -186,24 +186,38 @@ pub(crate) fn normalized_value<R: HttpRequest>(lookup: &Lookup<'_, R>, name: &st
 
 /// True when a one-line value is already in normalised form (so equals its normalisation).
 fn is_canonical(v: &[u8]) -> bool {
-    if v.first() == Some(&b' ') || v.last() == Some(&b' ') {
+    if v.first() == Some(&b' ') {
         return false;
     }
-    let mut prev = 0u8;
-    for &b in v {
-        let ok = match (prev, b) {
-            (_, b'\t' | b'"' | b'\r' | b'\n' | 0) => false,
-            (b' ', b' ' | b',') => false,
-            (b',', next) => next == b' ' || next == b',',
-            _ => true,
-        };
-        if !ok {
-            return false;
-        }
-        prev = b;
-    }
-    true
+    // One table step per byte; the state is what the previous byte was.
+    let state = v.iter().fold(AFTER_OTHER, |state, &b| CANONICAL[state as usize & 3][b as usize]);
+    state == AFTER_OTHER || state == AFTER_COMMA
 }
+
+const AFTER_OTHER: u8 = 0;
+const AFTER_SPACE: u8 = 1;
+const AFTER_COMMA: u8 = 2;
+const NOT_CANONICAL: u8 = 3;
+
+/// [`is_canonical`]'s transitions, indexed by state and byte: no tab, quote, CR, LF or NUL; no
+/// space before a space or comma; each comma followed by a space or comma.
+const CANONICAL: [[u8; 256]; 4] = {
+    let mut t = [[NOT_CANONICAL; 256]; 4];
+    let mut b = 0;
+    while b < 256 {
+        let (after_other, after_space, after_comma) = match b as u8 {
+            b'\t' | b'"' | b'\r' | b'\n' | 0 => (NOT_CANONICAL, NOT_CANONICAL, NOT_CANONICAL),
+            b' ' => (AFTER_SPACE, NOT_CANONICAL, AFTER_SPACE),
+            b',' => (AFTER_COMMA, NOT_CANONICAL, AFTER_COMMA),
+            _ => (AFTER_OTHER, AFTER_OTHER, NOT_CANONICAL),
+        };
+        t[AFTER_OTHER as usize][b] = after_other;
+        t[AFTER_SPACE as usize][b] = after_space;
+        t[AFTER_COMMA as usize][b] = after_comma;
+        b += 1;
+    }
+    t
+};
 
 /// The normalised bytes of a field's lines, produced without allocating.
 struct Normalized<'a, I: Iterator<Item = &'a [u8]>> {
@@ -325,7 +339,28 @@ mod tests {
         }
     }
 
+    /// The pairwise rule [`is_canonical`]'s table encodes.
+    fn is_canonical_by_pairs(v: &[u8]) -> bool {
+        let bad_byte = |b: u8| matches!(b, b'\t' | b'"' | b'\r' | b'\n' | 0);
+        v.first() != Some(&b' ')
+            && v.last() != Some(&b' ')
+            && !v.iter().any(|&b| bad_byte(b))
+            && v.windows(2).all(|w| match (w[0], w[1]) {
+                (b' ', b' ' | b',') => false,
+                (b',', next) => next == b' ' || next == b',',
+                _ => true,
+            })
+    }
+
     proptest::proptest! {
+        #[test]
+        fn canonical_table_agrees_with_pairwise_rule(v in proptest::collection::vec(proptest::prop_oneof![
+            proptest::sample::select(b" ,\t\"\r\n\0ab".to_vec()),
+            proptest::num::u8::ANY,
+        ], 0..12)) {
+            proptest::prop_assert_eq!(is_canonical(&v), is_canonical_by_pairs(&v));
+        }
+
         /// The one-pass member scan agrees with the general one on every input.
         #[test]
         fn next_name_agrees_with_next_member(v in "[ \t,aB;\"\\\\*]{0,16}") {
