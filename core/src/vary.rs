@@ -52,8 +52,18 @@ impl<'r, R: HttpRequest> Lookup<'r, R> {
     pub(crate) fn values<'s>(&'s self, name: &'s [u8]) -> Values<'r, 's, impl Iterator<Item = &'r [u8]> + 's> {
         match &self.index {
             Some(index) => Values::Indexed(index.get(name).map_or(&[][..], Vec::as_slice).iter()),
-            None => Values::Scanned(self.request.header_lines().filter(move |(n, _)| eq_lowercase(n, name)).map(|(_, v)| v)),
+            None => Values::Scanned(self.request.header_lines().filter(move |(n, _)| same_name(n, name)).map(|(_, v)| v)),
         }
+    }
+}
+
+/// Whether field name `n` is `lower` (lower-case) ignoring ASCII case, as [`eq_lowercase`];
+/// cheap for the usual names that differ in length or last byte, or are already lower-case.
+fn same_name(n: &[u8], lower: &[u8]) -> bool {
+    match (n.last(), lower.last()) {
+        // Bytes that differ in more than the case bit differ in any case.
+        (Some(&a), Some(&b)) if n.len() == lower.len() && (a ^ b) & !0x20 == 0 => n == lower || eq_lowercase(n, lower),
+        _ => n.len() == lower.len() && n.is_empty(),
     }
 }
 
@@ -353,6 +363,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn same_name_agrees_with_eq_lowercase(n in "[aAbB\\-@\\[`{]{0,3}", lower in "[ab\\-@\\[`{]{0,3}") {
+            proptest::prop_assert_eq!(same_name(n.as_bytes(), lower.as_bytes()), eq_lowercase(n.as_bytes(), lower.as_bytes()));
+        }
+
         #[test]
         fn canonical_table_agrees_with_pairwise_rule(v in proptest::collection::vec(proptest::prop_oneof![
             proptest::sample::select(b" ,\t\"\r\n\0ab".to_vec()),
