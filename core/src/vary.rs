@@ -168,8 +168,6 @@ fn select_name_at<R: HttpRequest>(
 }
 
 /// Whether `request` presents the same values for every selected field.
-// A plain scan beats `contains` (memchr) on values this short.
-#[allow(clippy::manual_contains)]
 pub(crate) fn matches(arena: &Arena, selected: &[Selected], request: &impl HttpRequest) -> bool {
     let lookup = Lookup::new(request, selected.len());
     selected.iter().all(|s| {
@@ -179,7 +177,7 @@ pub(crate) fn matches(arena: &Arena, selected: &[Selected], request: &impl HttpR
         match lines.next() {
             // The stored value is normalised and normalising a value without quoted strings
             // is idempotent, so equal bytes match; a different value in normal form cannot.
-            None if first == stored && !stored.iter().any(|&b| b == b'"') => true,
+            None if first == stored && !has_quote(stored) => true,
             None if is_canonical(first) => false,
             second => Normalized::new([first].into_iter().chain(second).chain(lines)).eq(stored.iter().copied()),
         }
@@ -192,6 +190,17 @@ pub(crate) fn normalized_value<R: HttpRequest>(lookup: &Lookup<'_, R>, name: &st
     let mut lines = lookup.values(name.as_bytes()).peekable();
     lines.peek()?;
     Some(Normalized::new(lines).collect())
+}
+
+/// Whether `v` holds a `"`, eight bytes at a time: a word's bytes are `"` exactly where
+/// XOR with `"`s leaves a zero byte (found without carries between bytes).
+fn has_quote(v: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let zero_byte = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7) != 0;
+    let mut words = v.chunks_exact(8);
+    let any_word = words.by_ref().any(|w| zero_byte(u64::from_le_bytes(w.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'"'))));
+    any_word || words.remainder().contains(&b'"')
 }
 
 /// True when a one-line value is already in normalised form (so equals its normalisation).
@@ -363,6 +372,14 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn has_quote_agrees_with_contains(v in proptest::collection::vec(proptest::prop_oneof![
+            proptest::sample::select(b"\"\x22\xa2\x02\x23\x21".to_vec()),
+            proptest::num::u8::ANY,
+        ], 0..20)) {
+            proptest::prop_assert_eq!(has_quote(&v), v.contains(&b'"'));
+        }
+
         #[test]
         fn same_name_agrees_with_eq_lowercase(n in "[aAbB\\-@\\[`{]{0,3}", lower in "[ab\\-@\\[`{]{0,3}") {
             proptest::prop_assert_eq!(same_name(n.as_bytes(), lower.as_bytes()), eq_lowercase(n.as_bytes(), lower.as_bytes()));
