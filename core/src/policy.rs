@@ -39,7 +39,7 @@ pub(crate) struct Stored {
     /// Response field lines, minus those a cache must not store (RFC 9111 §3.1).
     pub fields: Vec<Field>,
     /// The request values of the fields the response's Vary names (RFC 9111 §4.1).
-    pub vary: Vec<vary::Selected>,
+    pub vary: vary::Selections,
 }
 
 impl Stored {

@@ -27,7 +27,7 @@ use crate::error::{Error, ErrorKind};
 use crate::headers::{classify, needs_sanitizing, sanitize, Arena, Field};
 use crate::options::{Options, RequestNoCache, SetCookiePolicy};
 use crate::policy::{check_method, check_status, check_url, header_name, CachePolicy, Stored};
-use crate::vary::Selected;
+use crate::vary::{Selected, Selections};
 
 const MAGIC: &[u8; 4] = b"CPOL";
 /// The serialization format version this build writes and reads.
@@ -198,7 +198,7 @@ impl CachePolicy {
             _ => return Err(bad("bad host marker")),
         };
         let vary_count = r.count()?;
-        let mut vary = Vec::with_capacity(vary_count);
+        let mut vary = Selections::default();
         for _ in 0..vary_count {
             let name = arena.push_text(vary_name(r.bytes()?)?);
             arena.text[name.start as usize..].make_ascii_lowercase();

@@ -19,6 +19,58 @@ pub(crate) struct Selected {
     pub value: Option<Span>,
 }
 
+/// The selected fields of one response, in Vary order: the usual one or two are kept inline,
+/// so that selecting them allocates nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Selections {
+    Inline(u8, [Selected; 2]),
+    Heap(Vec<Selected>),
+}
+
+impl Default for Selections {
+    fn default() -> Self {
+        const UNUSED: Selected = Selected { name: Span { start: 0, end: 0 }, value: None };
+        Selections::Inline(0, [UNUSED; 2])
+    }
+}
+
+impl Selections {
+    pub(crate) fn push(&mut self, s: Selected) {
+        match self {
+            Selections::Inline(len, items) if usize::from(*len) < items.len() => {
+                items[usize::from(*len)] = s;
+                *len += 1;
+            }
+            Selections::Inline(_, items) => {
+                let mut all = items.to_vec();
+                all.push(s);
+                *self = Selections::Heap(all);
+            }
+            Selections::Heap(all) => all.push(s),
+        }
+    }
+}
+
+impl std::ops::Deref for Selections {
+    type Target = [Selected];
+
+    fn deref(&self) -> &[Selected] {
+        match self {
+            Selections::Inline(len, items) => &items[..usize::from(*len)],
+            Selections::Heap(all) => all,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Selections {
+    type Item = &'a Selected;
+    type IntoIter = std::slice::Iter<'a, Selected>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// Beyond this many selecting names, a request's lines are indexed by name once (and names
 /// deduplicated with a set) instead of scanned per name, so that a response naming many fields
 /// costs time linear in the lines, not their product. The usual few names allocate nothing.
@@ -86,8 +138,8 @@ impl<'r, S: Iterator<Item = &'r [u8]>> Iterator for Values<'r, '_, S> {
 
 /// Records, for each distinct name in the response's Vary lines (and in `also`: fields the
 /// cache keys on by configuration), the request's value.
-pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpRequest, also: &[&str]) -> Vec<Selected> {
-    let mut selected: Vec<Selected> = Vec::new();
+pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpRequest, also: &[&str]) -> Selections {
+    let mut selected = Selections::default();
     let mut lookup = Lookup::new(request, 0);
     // Built only past INDEX_ABOVE names: creating a set costs even when it stays empty.
     let mut seen: Option<HashSet<String>> = None;
@@ -134,7 +186,7 @@ fn select_name_at<R: HttpRequest>(
     text: &mut String,
     start: usize,
     bytes: &mut Vec<u8>,
-    selected: &mut Vec<Selected>,
+    selected: &mut Selections,
     lookup: &mut Lookup<'_, R>,
     seen: &mut Option<HashSet<String>>,
 ) {
@@ -369,6 +421,16 @@ mod tests {
                 (b',', next) => next == b' ' || next == b',',
                 _ => true,
             })
+    }
+
+    #[test]
+    fn selections_keep_order_past_the_inline_ones() {
+        let mut all = Selections::default();
+        let pick = |i: u32| Selected { name: Span { start: i, end: i + 1 }, value: None };
+        for i in 0..5 {
+            all.push(pick(i));
+            assert_eq!(&all[..], &(0..=i).map(pick).collect::<Vec<_>>()[..]);
+        }
     }
 
     proptest::proptest! {
