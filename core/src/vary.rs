@@ -103,10 +103,20 @@ impl<'r, R: HttpRequest> Lookup<'r, R> {
     /// The values of the lines named `name` (lower-case), in order.
     pub(crate) fn values<'s>(&'s self, name: &'s [u8]) -> Values<'r, 's, impl Iterator<Item = &'r [u8]> + 's> {
         match &self.index {
-            Some(index) => Values::Indexed(index.get(name).map_or(&[][..], Vec::as_slice).iter()),
-            None => Values::Scanned(self.request.header_lines().filter(move |(n, _)| same_name(n, name)).map(|(_, v)| v)),
+            Some(index) => Values::Indexed(indexed(index, name)),
+            None => Values::Scanned(self.scan(name)),
         }
     }
+
+    /// [`values`](Self::values) without an index.
+    fn scan<'s>(&'s self, name: &'s [u8]) -> impl Iterator<Item = &'r [u8]> + 's {
+        self.request.header_lines().filter(move |(n, _)| same_name(n, name)).map(|(_, v)| v)
+    }
+}
+
+/// [`Lookup::values`] from an index.
+fn indexed<'r, 's>(index: &'s HashMap<Vec<u8>, Vec<&'r [u8]>>, name: &[u8]) -> std::slice::Iter<'s, &'r [u8]> {
+    index.get(name).map_or(&[][..], Vec::as_slice).iter()
 }
 
 /// Whether field name `n` is `lower` (lower-case) ignoring ASCII case, as [`eq_lowercase`];
@@ -207,33 +217,49 @@ fn select_name_at<R: HttpRequest>(
         return;
     }
     let name_span = Span { start: start as u32, end: text.len() as u32 };
-    let mut lines = lookup.values(name.as_bytes()).peekable();
-    let value = lines.next().map(|first| {
-        let value_start = bytes.len() as u32;
-        match lines.peek() {
-            None if is_canonical(first) => bytes.extend_from_slice(first),
-            _ => bytes.extend(Normalized::new(std::iter::once(first).chain(lines))),
-        }
-        Span { start: value_start, end: bytes.len() as u32 }
-    });
+    // Each way of finding the lines gets its own loop (not one that asks which, per line).
+    let value = match &lookup.index {
+        None => store_value(bytes, lookup.scan(name.as_bytes())),
+        Some(index) => store_value(bytes, indexed(index, name.as_bytes()).copied()),
+    };
     selected.push(Selected { name: name_span, value });
+}
+
+/// Appends the normalised value of `lines` to `bytes`; `None` when there are none.
+fn store_value<'a>(bytes: &mut Vec<u8>, mut lines: impl Iterator<Item = &'a [u8]>) -> Option<Span> {
+    let first = lines.next()?;
+    let mut lines = lines.peekable();
+    let start = bytes.len() as u32;
+    match lines.peek() {
+        None if is_canonical(first) => bytes.extend_from_slice(first),
+        _ => bytes.extend(Normalized::new(std::iter::once(first).chain(lines))),
+    }
+    Some(Span { start, end: bytes.len() as u32 })
 }
 
 /// Whether `request` presents the same values for every selected field.
 pub(crate) fn matches(arena: &Arena, selected: &[Selected], request: &impl HttpRequest) -> bool {
     let lookup = Lookup::new(request, selected.len());
     selected.iter().all(|s| {
-        let mut lines = lookup.values(arena.text(s.name).as_bytes());
-        let Some(first) = lines.next() else { return s.value.is_none() };
-        let Some(stored) = s.value.map(|v| arena.get(v)) else { return false };
-        match lines.next() {
-            // The stored value is normalised and normalising a value without quoted strings
-            // is idempotent, so equal bytes match; a different value in normal form cannot.
-            None if first == stored && !has_quote(stored) => true,
-            None if is_canonical(first) => false,
-            second => Normalized::new([first].into_iter().chain(second).chain(lines)).eq(stored.iter().copied()),
+        let (name, stored) = (arena.text(s.name).as_bytes(), s.value.map(|v| arena.get(v)));
+        match &lookup.index {
+            None => same_value(lookup.scan(name), stored),
+            Some(index) => same_value(indexed(index, name).copied(), stored),
         }
     })
+}
+
+/// Whether `lines` normalise to `stored` (`None`: there must be no lines).
+fn same_value<'a>(mut lines: impl Iterator<Item = &'a [u8]>, stored: Option<&[u8]>) -> bool {
+    let Some(first) = lines.next() else { return stored.is_none() };
+    let Some(stored) = stored else { return false };
+    match lines.next() {
+        // The stored value is normalised and normalising a value without quoted strings
+        // is idempotent, so equal bytes match; a different value in normal form cannot.
+        None if first == stored && !has_quote(stored) => true,
+        None if is_canonical(first) => false,
+        second => Normalized::new([first].into_iter().chain(second).chain(lines)).eq(stored.iter().copied()),
+    }
 }
 
 /// The normalised value of a request's field lines named `name` (lower-case), `None` when
