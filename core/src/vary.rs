@@ -122,10 +122,13 @@ fn indexed<'r, 's>(index: &'s HashMap<Vec<u8>, Vec<&'r [u8]>>, name: &[u8]) -> s
 /// Whether field name `n` is `lower` (lower-case) ignoring ASCII case, as [`eq_lowercase`];
 /// cheap for the usual names that differ in length or last byte, or are already lower-case.
 fn same_name(n: &[u8], lower: &[u8]) -> bool {
+    if n.len() != lower.len() {
+        return false;
+    }
     match (n.last(), lower.last()) {
         // Bytes that differ in more than the case bit differ in any case.
-        (Some(&a), Some(&b)) if n.len() == lower.len() && (a ^ b) & !0x20 == 0 => n == lower || eq_lowercase(n, lower),
-        _ => n.len() == lower.len() && n.is_empty(),
+        (Some(&a), Some(&b)) => (a ^ b) & !0x20 == 0 && (n == lower || eq_lowercase(n, lower)),
+        _ => true,
     }
 }
 
