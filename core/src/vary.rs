@@ -165,9 +165,8 @@ pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpReq
             pos += next;
             let start = text.len();
             // `*` matches nothing (§4.1); a member that is not text can name no request field.
-            match token_str(name).or_else(|| std::str::from_utf8(name).ok()) {
-                Some(name) if name != "*" => text.push_str(name),
-                _ => continue,
+            if name == b"*" || !push_lowercase(text, name) {
+                continue;
             }
             select_name_at(text, start, bytes, &mut selected, &mut lookup, &mut seen);
         }
@@ -175,6 +174,7 @@ pub(crate) fn select(arena: &mut Arena, fields: &[Field], request: &impl HttpReq
     for name in also {
         let start = text.len();
         text.push_str(name);
+        text[start..].make_ascii_lowercase();
         select_name_at(text, start, bytes, &mut selected, &mut lookup, &mut seen);
     }
     selected
@@ -193,8 +193,29 @@ fn next_name(v: &[u8]) -> Option<(usize, usize, usize)> {
     }
 }
 
-/// Takes the name at the end of `text` (from `start`): lower-cases it and, unless it is
-/// already selected, records the request's normalised value for it.
+/// Appends `name`, lower-cased, to `text` when it is text (a token, as usual); false otherwise.
+fn push_lowercase(text: &mut String, name: &[u8]) -> bool {
+    let mut buf = [0u8; 32];
+    let Some(copy) = buf.get_mut(..name.len()) else {
+        let start = text.len();
+        let Some(name) = token_str(name).or_else(|| std::str::from_utf8(name).ok()) else { return false };
+        text.push_str(name);
+        text[start..].make_ascii_lowercase();
+        return true;
+    };
+    copy.copy_from_slice(name);
+    // The whole fixed-size buffer lower-cases in a few vector steps, not byte by byte.
+    buf.make_ascii_lowercase();
+    let lower = &buf[..name.len()];
+    match token_str(lower).or_else(|| std::str::from_utf8(lower).ok()) {
+        Some(lower) => text.push_str(lower),
+        None => return false,
+    }
+    true
+}
+
+/// Takes the lower-case name at the end of `text` (from `start`): unless it is already
+/// selected, records the request's normalised value for it.
 fn select_name_at<R: HttpRequest>(
     text: &mut String,
     start: usize,
@@ -203,7 +224,6 @@ fn select_name_at<R: HttpRequest>(
     lookup: &mut Lookup<'_, R>,
     seen: &mut Option<HashSet<String>>,
 ) {
-    text[start..].make_ascii_lowercase();
     let name = &text[start..];
     let span_text = |s: &Selected| &text[s.name.start as usize..s.name.end as usize];
     if selected.len() == INDEX_ABOVE && seen.is_none() {
@@ -463,6 +483,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn push_lowercase_lower_cases_text(name in proptest::collection::vec(proptest::prop_oneof![
+            proptest::sample::select(b"aZ-@[`{*\"".to_vec()),
+            proptest::num::u8::ANY,
+        ], 0..40)) {
+            let mut text = String::from("X");
+            let pushed = push_lowercase(&mut text, &name);
+            let expected = std::str::from_utf8(&name).ok().map(str::to_ascii_lowercase);
+            proptest::prop_assert_eq!(pushed.then(|| text[1..].to_string()), expected);
+            proptest::prop_assert_eq!(pushed || text == "X", true);
+        }
+
         #[test]
         fn has_quote_agrees_with_contains(v in proptest::collection::vec(proptest::prop_oneof![
             proptest::sample::select(b"\"\x22\xa2\x02\x23\x21".to_vec()),
