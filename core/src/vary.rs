@@ -310,8 +310,8 @@ fn is_canonical(v: &[u8]) -> bool {
         return false;
     }
     // One table step per byte; the state is what the previous byte was.
-    let state = v.iter().fold(AFTER_OTHER, |state, &b| CANONICAL[state as usize & 3][b as usize]);
-    state == AFTER_OTHER || state == AFTER_COMMA
+    let state = v.iter().fold(usize::from(AFTER_OTHER) << 8, |at, &b| usize::from(CANONICAL[(at | usize::from(b)) & 1023]));
+    matches!((state >> 8) as u8, AFTER_OTHER | AFTER_COMMA)
 }
 
 const AFTER_OTHER: u8 = 0;
@@ -319,10 +319,11 @@ const AFTER_SPACE: u8 = 1;
 const AFTER_COMMA: u8 = 2;
 const NOT_CANONICAL: u8 = 3;
 
-/// [`is_canonical`]'s transitions, indexed by state and byte: no tab, quote, CR, LF or NUL; no
-/// space before a space or comma; each comma followed by a space or comma.
-const CANONICAL: [[u8; 256]; 4] = {
-    let mut t = [[NOT_CANONICAL; 256]; 4];
+/// [`is_canonical`]'s transitions, indexed by state × 256 + byte, giving the next state × 256:
+/// no tab, quote, CR, LF or NUL; no space before a space or comma; each comma followed by a
+/// space or comma.
+const CANONICAL: [u16; 1024] = {
+    let mut t = [(NOT_CANONICAL as u16) << 8; 1024];
     let mut b = 0;
     while b < 256 {
         let (after_other, after_space, after_comma) = match b as u8 {
@@ -331,9 +332,9 @@ const CANONICAL: [[u8; 256]; 4] = {
             b',' => (AFTER_COMMA, NOT_CANONICAL, AFTER_COMMA),
             _ => (AFTER_OTHER, AFTER_OTHER, NOT_CANONICAL),
         };
-        t[AFTER_OTHER as usize][b] = after_other;
-        t[AFTER_SPACE as usize][b] = after_space;
-        t[AFTER_COMMA as usize][b] = after_comma;
+        t[(AFTER_OTHER as usize) << 8 | b] = (after_other as u16) << 8;
+        t[(AFTER_SPACE as usize) << 8 | b] = (after_space as u16) << 8;
+        t[(AFTER_COMMA as usize) << 8 | b] = (after_comma as u16) << 8;
         b += 1;
     }
     t
