@@ -498,7 +498,7 @@ fn comma_or_quote(v: &[u8]) -> Option<usize> {
 
 /// The high bit of exactly the zero bytes of `x` (no borrow crosses bytes).
 #[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
+pub(crate) fn zero_bytes(x: u64) -> u64 {
     !(((x & !HIGH_BITS) + !HIGH_BITS) | x) & HIGH_BITS
 }
 

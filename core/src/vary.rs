@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::headers::{eq_lowercase, is_ows, next_member, token_str, Arena, Field, FieldKind, HttpRequest, Span};
+use crate::headers::{any_byte_where, eq_lowercase, is_ows, next_member, token_str, zero_bytes, Arena, Field, FieldKind, HttpRequest, Span, ONES};
 
 /// A field named by Vary and the original request's normalised value (`None`: absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,15 +293,9 @@ pub(crate) fn normalized_value<R: HttpRequest>(lookup: &Lookup<'_, R>, name: &st
     Some(Normalized::new(lines).collect())
 }
 
-/// Whether `v` holds a `"`, eight bytes at a time: a word's bytes are `"` exactly where
-/// XOR with `"`s leaves a zero byte (found without carries between bytes).
+/// Whether `v` holds a `"`, eight bytes at a time.
 fn has_quote(v: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let zero_byte = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7) != 0;
-    let mut words = v.chunks_exact(8);
-    let any_word = words.by_ref().any(|w| zero_byte(u64::from_le_bytes(w.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'"'))));
-    any_word || words.remainder().contains(&b'"')
+    any_byte_where(v, 0, |x| zero_bytes(x ^ (ONES * u64::from(b'"'))), |b| b == b'"')
 }
 
 /// True when a one-line value is already in normalised form (so equals its normalisation).
