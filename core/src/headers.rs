@@ -430,12 +430,20 @@ pub(crate) fn word32_padded(b: &[u8], pad: u8) -> u64 {
 
 /// A field value as RFC 9110 §5.5 says to process it: CR, LF and NUL replaced by SP (they are
 /// invalid and dangerous: header injection), then leading and trailing whitespace removed.
+#[inline]
 pub(crate) fn sanitize(v: &[u8]) -> Cow<'_, [u8]> {
-    if !needs_sanitizing(v) {
-        return Cow::Borrowed(v);
+    if needs_sanitizing(v) {
+        Cow::Owned(sanitized(v))
+    } else {
+        Cow::Borrowed(v)
     }
+}
+
+/// [`sanitize`]'s rare case, out of line.
+#[cold]
+fn sanitized(v: &[u8]) -> Vec<u8> {
     let cleaned: Vec<u8> = v.iter().map(|&b| if matches!(b, b'\r' | b'\n' | 0) { b' ' } else { b }).collect();
-    Cow::Owned(trim_ows(&cleaned).to_vec())
+    trim_ows(&cleaned).to_vec()
 }
 
 /// The members of a comma-separated list value (RFC 9110 §5.6.1), trimmed, empty ones
