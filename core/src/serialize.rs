@@ -77,10 +77,7 @@ impl CachePolicy {
     pub fn to_bytes(&self) -> Vec<u8> {
         let s = &self.stored;
         let a = &s.arena;
-        // At least the final size (the arena holds every name and value once), so the buffer is
-        // allocated once.
-        let targeted: usize = s.options.targeted_fields.iter().map(|t| 4 + t.len()).sum();
-        let mut out = Vec::with_capacity(64 + targeted + a.text.len() + a.bytes.len() + 12 + 9 * s.fields.len() + 9 * s.vary.len());
+        let mut out = Vec::with_capacity(self.serialized_len_bound());
         out.extend_from_slice(MAGIC);
         out.push(FORMAT_VERSION);
         let o = &s.options;
@@ -138,6 +135,18 @@ impl CachePolicy {
             out.push(u8::from(f.served));
         }
         out
+    }
+
+    /// At least the length [`to_bytes`](Self::to_bytes) writes (the arena holds every name and
+    /// value once), so that its buffer is allocated once.
+    fn serialized_len_bound(&self) -> usize {
+        let s = &self.stored;
+        // Magic, version, options, flags, times, status, the method, URL and host lengths and
+        // markers, the two counts.
+        const FIXED: usize = 4 + 1 + (4 + 1 + 1 + 8 + 8 + 8 + 4) + 1 + (8 + 8 + 2) + (4 + 4 + 1 + 4) + (4 + 4);
+        let targeted: usize = s.options.targeted_fields.iter().map(|t| 4 + t.len()).sum();
+        // Per field: name and value lengths and the served marker; per Vary name the same.
+        FIXED + targeted + s.arena.text.len() + s.arena.bytes.len() + 9 * s.fields.len() + 9 * s.vary.len()
     }
 
     /// Reads a policy written by [`to_bytes`](Self::to_bytes); errors (kind
@@ -313,5 +322,24 @@ impl<'a> Reader<'a> {
             return Err(bad("count larger than the data"));
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{CachePolicy, Options, Request, Response};
+    use std::time::SystemTime;
+
+    #[test]
+    fn serialized_length_is_bounded_so_the_buffer_never_grows() {
+        let request = Request { method: "GET", url: "https://example.com/", headers: &[("host", "example.com"), ("accept", "a")][..] };
+        for lines in [&[][..], &[("vary", "accept, x-other"), ("etag", "\"x\""), ("cache-control", "max-age=1")][..]] {
+            let response = Response { status: 200, headers: lines };
+            let options = Options { targeted_fields: vec!["cdn-cache-control".into()], ..Options::default() };
+            let p = CachePolicy::new(&request, &response, &options, SystemTime::UNIX_EPOCH).unwrap();
+            let bytes = p.to_bytes();
+            assert!(bytes.len() <= p.serialized_len_bound(), "{} > {}", bytes.len(), p.serialized_len_bound());
+            assert!(bytes.len() + 16 >= p.serialized_len_bound(), "the bound is loose");
+        }
     }
 }
