@@ -264,9 +264,10 @@ impl CachePolicy {
             .filter(|m| !classify(m).is_hop_by_hop()) // never updated anyway
             .map(<[u8]>::to_ascii_lowercase)
             .collect();
-        let updates: Vec<(&[u8], &[u8])> = response
+        let updates: Vec<(&[u8], &[u8], FieldKind)> = response
             .header_lines()
-            .filter(|(n, _)| !never_updated(classify(n)) && (connection_listed.is_empty() || !connection_listed.contains(&n.to_ascii_lowercase())))
+            .map(|(n, v)| (n, v, classify(n)))
+            .filter(|&(n, _, kind)| !never_updated(kind) && (connection_listed.is_empty() || !connection_listed.contains(&n.to_ascii_lowercase())))
             .collect();
         let mut merged: Vec<(&[u8], Cow<'a, [u8]>)> = Vec::with_capacity(self.stored.fields.len() + updates.len());
         if updates.len() <= MERGE_SCAN_UP_TO {
@@ -279,10 +280,10 @@ impl CachePolicy {
 
     /// [`merge_headers`](Self::merge_headers) for many updated lines: names compared lower-cased
     /// through sets and maps, so that merging stays linear in the number of lines.
-    fn merge_by_hashing<'a>(&'a self, updates: &[(&'a [u8], &'a [u8])], merged: &mut Vec<(&'a [u8], Cow<'a, [u8]>)>) {
+    fn merge_by_hashing<'a>(&'a self, updates: &[(&'a [u8], &'a [u8], FieldKind)], merged: &mut Vec<(&'a [u8], Cow<'a, [u8]>)>) {
         let a = &self.stored.arena;
         let mut updates_by_name: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-        for (i, (n, _)) in updates.iter().enumerate() {
+        for (i, (n, ..)) in updates.iter().enumerate() {
             updates_by_name.entry(n.to_ascii_lowercase()).or_default().push(i);
         }
         let mut stored_names: HashSet<Vec<u8>> = HashSet::new();
@@ -302,7 +303,7 @@ impl CachePolicy {
             }
             stored_names.insert(lower);
         }
-        for &(n, v) in updates {
+        for &(n, v, _) in updates {
             if !stored_names.contains(&n.to_ascii_lowercase()) {
                 merged.push((n, Cow::Borrowed(v)));
             }
@@ -311,14 +312,18 @@ impl CachePolicy {
 
     /// [`merge_headers`](Self::merge_headers) for the usual few updated lines: names compared
     /// directly, nothing hashed or allocated. The same result as the hashed path.
-    fn merge_by_scanning<'a>(&'a self, updates: &[(&'a [u8], &'a [u8])], merged: &mut Vec<(&'a [u8], Cow<'a, [u8]>)>) {
+    ///
+    /// A known kind stands for one name (updates and stored fields are never `HopByHop`, the
+    /// kind of several), so known kinds are compared instead of names.
+    fn merge_by_scanning<'a>(&'a self, updates: &[(&'a [u8], &'a [u8], FieldKind)], merged: &mut Vec<(&'a [u8], Cow<'a, [u8]>)>) {
         let a = &self.stored.arena;
         let mut placed = [false; MERGE_SCAN_UP_TO];
         for f in &self.stored.fields {
             let name = a.text(f.name).as_bytes();
             let mut replaced = false;
-            for (i, &(n, v)) in updates.iter().enumerate() {
-                if n.len() == name.len() && n.eq_ignore_ascii_case(name) {
+            for (i, &(n, v, kind)) in updates.iter().enumerate() {
+                let same = if kind == FieldKind::Other { f.kind == kind && n.eq_ignore_ascii_case(name) } else { f.kind == kind };
+                if same {
                     replaced = true;
                     // The 304's lines of this name replace the stored ones, at the first one's place.
                     if !std::mem::replace(&mut placed[i], true) {
@@ -331,7 +336,7 @@ impl CachePolicy {
                 merged.push((name, Cow::Borrowed(a.get(f.value))));
             }
         }
-        merged.extend(updates.iter().zip(placed).filter(|(_, placed)| !placed).map(|(&(n, v), _)| (n, Cow::Borrowed(v))));
+        merged.extend(updates.iter().zip(placed).filter(|(_, placed)| !placed).map(|(&(n, v, _), _)| (n, Cow::Borrowed(v))));
     }
 }
 
@@ -442,12 +447,13 @@ mod tests {
         /// the hashed one (used beyond) gives, names differing in case included.
         #[test]
         fn rfc9111_3_2_both_merge_paths_agree(
-            stored in proptest::collection::vec(("(ETag|etag|X-A|x-a|Date|Age|Vary|X-B)", "[a-z]{0,3}"), 0..10),
-            updates in proptest::collection::vec(("(ETag|etag|X-A|x-a|X-b|X-C|Content-Length|Date)", "[a-z]{0,3}"), 0..=MERGE_SCAN_UP_TO),
+            stored in proptest::collection::vec(("(ETag|etag|X-A|x-a|Date|Age|Vary|X-B|Expires|x-date)", "[a-z]{0,3}"), 0..10),
+            updates in proptest::collection::vec(("(ETag|etag|X-A|x-a|X-b|X-C|Content-Length|Date|DATE|EXPIRES|x-Date|Vary)", "[a-z]{0,3}"), 0..=MERGE_SCAN_UP_TO),
         ) {
             let req = Request { method: "GET", url: "https://example.com/", headers: &[] as &[(&str, &str)] };
             let policy = CachePolicy::new(&req, &Response { status: 200, headers: &stored }, &Options::default(), std::time::UNIX_EPOCH).unwrap();
-            let updates: Vec<(&[u8], &[u8])> = updates.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())).filter(|(n, _)| !never_updated(classify(n))).collect();
+            let updates: Vec<(&[u8], &[u8], FieldKind)> =
+                updates.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes(), classify(n.as_bytes()))).filter(|&(.., kind)| !never_updated(kind)).collect();
             let (mut scanned, mut hashed) = (Vec::new(), Vec::new());
             policy.merge_by_scanning(&updates, &mut scanned);
             policy.merge_by_hashing(&updates, &mut hashed);
