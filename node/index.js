@@ -113,17 +113,20 @@ const FULL_CACHE_STATUS = 11;
 const FULL_SELECT_VARIANT = 12;
 const FULL_CHECK = 13;
 
-/** Field names the engine never serves (RESPONSE_DROP) or forwards (REVALIDATION_DROP). */
+/** A set of names as an object (`set[name] === true`), for the cold paths. */
 function nameSet(names) {
     const set = {};
     for (const name of names) set[name] = true;
     return set;
 }
-const RESPONSE_DROP = nameSet(T.responseDrop);
-const REVALIDATION_DROP = nameSet(T.revalidationDrop);
-// A field named `__proto__` is not copied into the objects returned (assigning it would set their
-// prototype), as the original's copies lose it; the exact-lines methods keep it.
-for (const set of [RESPONSE_DROP, REVALIDATION_DROP]) Object.defineProperty(set, '__proto__', { value: true, enumerable: true });
+/**
+ * Field names the engine never serves (RESPONSE_DROP) or forwards (REVALIDATION_DROP). A field
+ * named `__proto__` is not copied into the objects returned (assigning it would set their
+ * prototype), as the original's copies lose it; the exact-lines methods keep it. (A `Set`: a
+ * keyed load per name on an object of names is a megamorphic lookup.)
+ */
+const RESPONSE_DROP = new Set([...T.responseDrop, '__proto__']);
+const REVALIDATION_DROP = new Set([...T.revalidationDrop, '__proto__']);
 
 /** Options this package adds to the original's four, read by the engine. */
 const EXTENSION_OPTIONS = [
@@ -451,8 +454,22 @@ class CachePolicy {
         this._source = m.source;
         this._invalidated = m.invalidated;
         this._plan = m.plan;
+        this._clearNumbers();
+    }
+
+    /**
+     * Forgets the time-dependent numbers (`_keepNumbers`). Every field is made here, not when
+     * first kept: all policies then have one shape, and the loads of their fields stay monomorphic.
+     */
+    _clearNumbers() {
         this._numbersAt = NaN;
         this._ageAt = NaN;
+        this._age = NaN;
+        this._ageHeader = NaN;
+        this._retention = NaN;
+        this._timeToLive = NaN;
+        this._isStale = false;
+        this._withinSwr = false;
     }
 
     _keepsRequest() {
@@ -537,8 +554,7 @@ class CachePolicy {
         this._source = S[SOURCE];
         this._invalidated = S[INVALIDATED] === 1;
         this._plan = extras;
-        this._numbersAt = NaN;
-        this._ageAt = NaN;
+        this._clearNumbers();
     }
 
     /** Writes the stored state's numbers into the scratch. */
@@ -714,7 +730,7 @@ class CachePolicy {
         const h = this._resHeaders;
         const out = {};
         for (const name in h) {
-            if (RESPONSE_DROP[name] === true) continue;
+            if (RESPONSE_DROP.has(name)) continue;
             out[name] = h[name];
         }
         const plan = this._plan;
@@ -793,9 +809,10 @@ class CachePolicy {
         this._requestTime = obj.rt !== undefined ? obj.rt : obj.t;
         this._isShared = obj.sh;
         this._sharedGiven = obj.x ? obj.shg === true : true;
+        // In the constructor's order: the objects both make have one shape (monomorphic loads).
+        this._ignoreCargoCult = !!obj.icc;
         this._cacheHeuristic = obj.ch;
         this._immutableMinTtl = obj.imm !== undefined ? obj.imm : 24 * 3600 * 1000;
-        this._ignoreCargoCult = !!obj.icc;
         this._ext = obj.x && typeof obj.x === 'object' ? obj.x : null;
         this._status = obj.st;
         this._resHeaders = obj.resh;
@@ -868,7 +885,7 @@ class CachePolicy {
     _revalidationCopy(h, returned) {
         const out = {};
         for (const name in h) {
-            if (REVALIDATION_DROP[name] === true) continue;
+            if (REVALIDATION_DROP.has(name)) continue;
             out[name] = h[name];
         }
         for (let i = 0; i < REQUEST_FIELDS.length; i++) {
