@@ -770,9 +770,13 @@ unsafe fn decide_inner(env: napi_env, args: &Args, st: &mut State) -> Result<nap
     let same_url = present & SAME_URL != 0;
     let url = if same_url { None } else { bytes.utf8(env, args.get(2)) };
     let mut req = Lines::new();
+    // Where each fixed field's lines are in `req.lines`.
+    let mut given_at = [(0, 0); REQUEST_FIELDS.len()];
     for (i, name) in REQUEST_FIELDS.iter().enumerate() {
         if present & (1 << i) != 0 {
+            let start = req.lines.len();
             req.add(env, bytes, Name::Static(name), args.get(4 + i));
+            given_at[i] = (start, req.lines.len());
         }
     }
     let fixed_count = req.lines.len();
@@ -786,9 +790,12 @@ unsafe fn decide_inner(env: napi_env, args: &Args, st: &mut State) -> Result<nap
         }
     }
     let connection_listed = req.lines.iter().any(|&(n, _)| name_of(bytes, n) == b"connection");
+    // A line named by Connection with the name of a fixed field (the selecting ones have none).
+    let mut named_fixed = false;
     if connection_listed {
         let names = field_names(req.view(bytes).values(b"connection"));
         add_named_iter(env, bytes, &mut req, args.get(3), names.iter().map(String::as_str));
+        named_fixed = req.lines[fixed_count..].iter().any(|&(n, _)| fixed_field(name_of(bytes, n)).is_some());
     }
     let text = |r: Option<Range>, default: &'static str| r.map_or(default, |r| std::str::from_utf8(bytes.get(r)).unwrap_or(""));
     let (method, url) = (text(method, "GET"), if same_url { cached.policy.url() } else { text(url, "/") });
@@ -817,52 +824,101 @@ unsafe fn decide_inner(env: napi_env, args: &Args, st: &mut State) -> Result<nap
     let stored = |name: &[u8]| policy.stored_headers().find(|(n, _)| n.as_bytes() == name).map(|(_, v)| v);
     let mut returned: Option<napi_value> = None;
     let mut listed_out: Vec<napi_value> = Vec::new();
-    // Only the fixed fields given or sent can need an instruction.
-    let mut sent_fields = 0u32;
-    for (n, _) in &out {
-        if let Some(i) = REQUEST_FIELDS.iter().position(|f| f.len() == n.len() && f.eq_ignore_ascii_case(n)) {
-            sent_fields |= 1 << i;
+    // The lines sent, by field: one pass. A fixed field's lines are compared with those given
+    // below; the others (named by Vary or Connection) here, in order, with those given after
+    // the fixed ones: when all are the same, none needs an instruction.
+    let named_given = &req.lines[fixed_count..];
+    let (mut sent_first, mut sent_count) = ([0; REQUEST_FIELDS.len()], [0; REQUEST_FIELDS.len()]);
+    let (mut named_next, mut named_changed) = (0, false);
+    for (k, (n, v)) in out.iter().enumerate() {
+        match fixed_field(n.as_bytes()) {
+            Some(i) => {
+                if sent_count[i] == 0 {
+                    sent_first[i] = k;
+                }
+                sent_count[i] += 1;
+            }
+            None => {
+                named_changed |= named_given.get(named_next).is_none_or(|&(gn, gv)| n.as_bytes() != name_of(bytes, gn) || v.as_ref() != bytes.get(gv));
+                named_next += 1;
+            }
         }
     }
+    named_changed |= named_next != named_given.len();
     for (i, name) in REQUEST_FIELDS.iter().enumerate() {
-        if (present | sent_fields) & (1 << i) == 0 {
+        let given = &req.lines[given_at[i].0..given_at[i].1];
+        let same = match (given.len(), sent_count[i]) {
+            // Several lines, or a field Connection names under a fixed name (only a value read
+            // differently the second time gives one): every line of that name, in order.
+            _ if named_fixed => listed(&out, name.as_bytes()).eq(view.values(name.as_bytes())),
+            (0, 0) => true,
+            (1, 1) => bytes.get(given[0].1) == out[sent_first[i]].1.as_ref(),
+            (g, c) if g != c => false,
+            _ => listed(&out, name.as_bytes()).eq(view.values(name.as_bytes())),
+        };
+        if same {
             s[slot::REVALIDATION + i] = instruction::KEEP;
             continue;
         }
         let name = name.as_bytes();
-        let mut sent = listed(&out, name);
-        let code = if listed(&out, name).eq(view.values(name)) {
-            instruction::KEEP
-        } else {
-            match (sent.next(), sent.next()) {
-                (None, _) => instruction::DELETE,
-                (Some(v), None) if i == IF_NONE_MATCH && cached.etag_as_given && stored(b"etag") == Some(v) => instruction::SET_ETAG,
-                (Some(v), None) if i == IF_MODIFIED_SINCE && cached.last_modified_as_given && stored(b"last-modified") == Some(v) => {
-                    instruction::SET_LAST_MODIFIED
-                }
-                (Some(v), None) if returned.is_none() => {
-                    returned = Some(raw::latin1_string(env, v));
-                    instruction::SET_RETURNED
-                }
-                _ => {
-                    listed_out.push(raw::latin1_string(env, name));
-                    listed_out.push(values_value(env, listed(&out, name)));
-                    instruction::SET_LISTED
-                }
+        let one = (sent_count[i] == 1).then(|| out[sent_first[i]].1.as_ref());
+        let code = match (sent_count[i], one) {
+            (0, _) => instruction::DELETE,
+            (_, Some(v)) if i == IF_NONE_MATCH && cached.etag_as_given && stored(b"etag") == Some(v) => instruction::SET_ETAG,
+            (_, Some(v)) if i == IF_MODIFIED_SINCE && cached.last_modified_as_given && stored(b"last-modified") == Some(v) => {
+                instruction::SET_LAST_MODIFIED
+            }
+            (_, Some(v)) if returned.is_none() => {
+                returned = Some(raw::latin1_string(env, v));
+                instruction::SET_RETURNED
+            }
+            _ => {
+                listed_out.push(raw::latin1_string(env, name));
+                listed_out.push(values_value(env, listed(&out, name)));
+                instruction::SET_LISTED
             }
         };
         s[slot::REVALIDATION + i] = code;
     }
     // Fields named by others (Vary, Connection): the lines after the fixed ones. (The engine adds
     // no field of another name.)
-    let named = &req.lines[fixed_count..];
+    if named_changed {
+        named_instructions(env, &req.lines[fixed_count..], &view, &out, &mut listed_out);
+    }
+    Ok(if listed_out.is_empty() {
+        returned.unwrap_or_else(|| raw::undefined(env))
+    } else {
+        if let Some(r) = returned {
+            // One channel only: list the returned value too.
+            for (i, name) in REQUEST_FIELDS.iter().enumerate() {
+                if s[slot::REVALIDATION + i] == instruction::SET_RETURNED {
+                    s[slot::REVALIDATION + i] = instruction::SET_LISTED;
+                    listed_out.push(raw::latin1_string(env, name.as_bytes()));
+                    listed_out.push(r);
+                }
+            }
+        }
+        raw::array(env, listed_out)
+    })
+}
+
+/// For `decide`: `[name, value|null]` pairs into `listed_out` for the fields named by others
+/// (`named`, lines of `view`) that the engine did not send as given.
+unsafe fn named_instructions(
+    env: napi_env,
+    named: &[(Name, Range)],
+    view: &View<'_>,
+    out: &[(&str, std::borrow::Cow<'_, [u8]>)],
+    listed_out: &mut Vec<napi_value>,
+) {
+    let bytes = view.bytes;
     // Many of them (a Vary or Connection listing thousands of fields): the lines by name, so
     // that this stays linear.
     let long = named.len() > LONG_LIST;
     let (sent, given) = if long {
         (
             values_by_name(out.iter().map(|(n, v)| (n.as_bytes(), v.as_ref()))),
-            values_by_name(req.lines.iter().map(|&(n, v)| (name_of(bytes, n), bytes.get(v)))),
+            values_by_name(view.lines.iter().map(|&(n, v)| (name_of(bytes, n), bytes.get(v)))),
         )
     } else {
         (HashMap::new(), HashMap::new())
@@ -890,26 +946,16 @@ unsafe fn decide_inner(env: napi_env, args: &Args, st: &mut State) -> Result<nap
             continue;
         }
         seen.push(name);
-        if !listed(&out, name).eq(view.values(name)) {
+        if !listed(out, name).eq(view.values(name)) {
             listed_out.push(raw::latin1_string(env, name));
-            listed_out.push(values_value(env, listed(&out, name)));
+            listed_out.push(values_value(env, listed(out, name)));
         }
     }
-    Ok(if listed_out.is_empty() {
-        returned.unwrap_or_else(|| raw::undefined(env))
-    } else {
-        if let Some(r) = returned {
-            // One channel only: list the returned value too.
-            for (i, name) in REQUEST_FIELDS.iter().enumerate() {
-                if s[slot::REVALIDATION + i] == instruction::SET_RETURNED {
-                    s[slot::REVALIDATION + i] = instruction::SET_LISTED;
-                    listed_out.push(raw::latin1_string(env, name.as_bytes()));
-                    listed_out.push(r);
-                }
-            }
-        }
-        raw::array(env, listed_out)
-    })
+}
+
+/// The index in REQUEST_FIELDS of a field name (any case).
+fn fixed_field(name: &[u8]) -> Option<usize> {
+    REQUEST_FIELDS.iter().position(|f| f.len() == name.len() && f.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// The values of `lines` by lower-case name, in order.
