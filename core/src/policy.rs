@@ -162,7 +162,7 @@ impl CachePolicy {
             // (`keep-alive`) that lists only such fields.
             let only_hop_by_hop = || list_members(value).all(|m| classify(m).is_hop_by_hop());
             if kind.is_hop_by_hop() && (kind != FieldKind::Connection || only_hop_by_hop()) {
-                // A known name is a token.
+                // Hop-by-hop kinds are known names, so tokens: nothing to check.
                 continue;
             }
             let name = arena.push_text(header_name(name, kind)?);
