@@ -93,6 +93,8 @@ impl Body for OutBody {
 /// The origin: where every forwarded request goes.
 pub struct Origin {
     client: Client<HttpConnector, OutBody>,
+    /// Never reuses a connection: the one retry of a broken exchange goes over it.
+    fresh: Client<HttpConnector, OutBody>,
     authority: String,
     head_timeout: Duration,
     /// Time allowed between two pieces of a response body.
@@ -111,12 +113,17 @@ impl Origin {
             // connection is rarely reused just as the origin closes it.
             .pool_idle_timeout(Duration::from_secs(4))
             .pool_max_idle_per_host(1024)
-            .build(connector);
-        Origin { client, authority: authority.to_string(), head_timeout: connect_timeout + response_timeout, body_timeout: response_timeout }
+            .build(connector.clone());
+        let fresh = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(connector);
+        Origin { client, fresh, authority: authority.to_string(), head_timeout: connect_timeout + response_timeout, body_timeout: response_timeout }
     }
 
     /// Sends a request; resolves with the response head and its (streaming) body. Interim
     /// responses are sent to `interim` as they arrive (dropped if it is full).
+    ///
+    /// An idempotent request without a body whose exchange broke off before a response head
+    /// (typically a pooled connection the origin closed as it was reused) is retried once over
+    /// a new connection, within the same time limit (RFC 9110 §9.2.2, RFC 9112 §9.3.1).
     pub async fn send(
         &self,
         method: &Method,
@@ -124,6 +131,29 @@ impl Origin {
         headers: HeaderMap,
         body: OutBody,
         interim: Option<mpsc::Sender<Interim>>,
+    ) -> Result<http::Response<Incoming>, OriginError> {
+        let deadline = tokio::time::Instant::now() + self.head_timeout;
+        let retry = (method.is_idempotent() && matches!(body, OutBody::Empty)).then(|| (headers.clone(), interim.clone()));
+        match self.attempt(&self.client, method, path, headers, body, interim, deadline).await {
+            Err(OriginError::Broken) => match retry {
+                Some((headers, interim)) => self.attempt(&self.fresh, method, path, headers, OutBody::Empty, interim, deadline).await,
+                None => Err(OriginError::Broken),
+            },
+            result => result,
+        }
+    }
+
+    /// One exchange over `client`, given up at `deadline`.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt(
+        &self,
+        client: &Client<HttpConnector, OutBody>,
+        method: &Method,
+        path: &str,
+        headers: HeaderMap,
+        body: OutBody,
+        interim: Option<mpsc::Sender<Interim>>,
+        deadline: tokio::time::Instant,
     ) -> Result<http::Response<Incoming>, OriginError> {
         let uri = format!("http://{}{}", self.authority, if path.starts_with('/') { path } else { "/" });
         let mut request = Request::builder().method(method.clone()).uri(uri).body(body).map_err(|_| OriginError::Broken)?;
@@ -135,7 +165,7 @@ impl Origin {
                 let _ = tx.try_send(Interim { status: res.status().as_u16(), headers: res.headers().clone() });
             });
         }
-        match tokio::time::timeout(self.head_timeout, self.client.request(request)).await {
+        match tokio::time::timeout_at(deadline, client.request(request)).await {
             Err(_) => Err(OriginError::Timeout),
             Ok(Err(e)) if e.is_connect() => Err(OriginError::Connect),
             Ok(Err(_)) => Err(OriginError::Broken),

@@ -275,6 +275,28 @@ async fn origin_failures_give_502_and_504_and_never_stale_when_forbidden() {
     assert!(refused.cache_status().contains("detail=origin-unreachable"), "{}", refused.cache_status());
 }
 
+/// RFC 9112 §9.3.1 / RFC 9110 §9.2.2: an exchange that breaks off before a response head
+/// (here the origin drops a kept-alive connection as it is reused) is retried once over a
+/// new connection when the request is idempotent, never when it is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_exchange_is_retried_once_for_idempotent_requests_only() {
+    let origin = Origin::start(|req, n| match (req.method.as_str(), n) {
+        (_, 2) | ("POST", _) => Action::Close,
+        _ => ok(&[("cache-control", "no-store")], &format!("answer {n}")),
+    })
+    .await;
+    let (proxy, _) = start_proxy(&origin, |_| {}).await;
+    assert_eq!(get(proxy, "/first").await.text(), "answer 1");
+    let r = get(proxy, "/second").await;
+    assert_eq!((r.status, r.text().as_str()), (200, "answer 3"), "the GET went again, over a new connection");
+    assert_eq!(origin.count(), 3);
+
+    let posted = send(proxy, "POST", "/form", &[]).await;
+    assert_eq!(posted.status, 502);
+    assert!(posted.cache_status().contains("detail=origin-broken"), "{}", posted.cache_status());
+    assert_eq!(origin.count(), 4, "a POST is never repeated");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_misses_for_one_key_make_one_origin_request() {
     let origin = Origin::start(|_, n| delayed(ok(&[("cache-control", "max-age=3600")], &format!("shared {n}")), Duration::from_millis(300))).await;
