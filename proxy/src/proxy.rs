@@ -656,6 +656,13 @@ async fn pump(mut body: Incoming, tx: Option<mpsc::Sender<Result<Bytes, ()>>>, i
                 collector = None;
             }
         }
+        if body.is_end_stream() {
+            // Stored before the client sees the last piece, so that the request it sends
+            // next finds the response.
+            if let Some(c) = collector.take() {
+                c.finish();
+            }
+        }
         if let Some(t) = &tx {
             if t.send(Ok(data)).await.is_err() {
                 tx = None;

@@ -84,6 +84,22 @@ async fn forwards_every_method_and_end_to_end_header_and_keeps_response_lines() 
     assert_eq!(r.text(), "OPTIONS /opt ");
 }
 
+/// RFC 9111 §3: a response is stored by the time its client has the whole body, so the
+/// client's next request is a hit (checked over many sequential pairs: a race shows up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_is_stored_before_its_client_sees_the_end_of_the_body() {
+    let origin = Origin::start(|req, _| ok(&[("cache-control", "max-age=60")], &req.path.repeat(50))).await;
+    let (proxy, _) = start_proxy(&origin, |_| {}).await;
+    let mut client = Client::connect(proxy).await;
+    for i in 0..300 {
+        let path = format!("/pair/{i}");
+        assert_eq!(client.request("GET", &path, &[], None).await.text(), path.repeat(50));
+        let again = client.request("GET", &path, &[], None).await;
+        assert!(again.cache_status().contains("; hit"), "{path}: {}", again.cache_status());
+    }
+    assert_eq!(origin.count(), 300);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keeps_several_vary_variants_per_url() {
     let origin = Origin::start(|req, n| {
