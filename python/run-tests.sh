@@ -3,7 +3,7 @@
 #
 # 1. a fresh virtual environment (a temporary directory, removed afterwards);
 # 2. `pip install ./python[test]`: the binding built from source through maturin (the abi3
-#    wheel, CPython >= 3.9), plus pytest, requests, httpx and mypy from PyPI;
+#    wheel, CPython >= 3.10), plus pytest, requests, httpx and mypy from PyPI;
 # 3. pytest from the repository root (inside python/ the source folder would shadow the
 #    installed package) over python/tests: every shared vector in tests/vectors/, the API with
 #    each input shape, errors, pickling, threads, the example;
