@@ -40,20 +40,8 @@ pub enum TextError {
     NotEncodable,
 }
 
-// `PyUnicode_AsUTF8AndSize` joined the stable ABI in 3.10, but every CPython since 3.3 exports
-// it with this signature; the 3.9 limited API only offers copying through a temporary `bytes`.
-// So it is declared here for every build but abi3 on Windows, where a module links against
-// `python3.dll`, whose 3.9 version lacks it.
-#[cfg(not(all(feature = "abi3", windows)))]
-extern "C" {
-    fn PyUnicode_AsUTF8AndSize(
-        unicode: *mut pyo3::ffi::PyObject,
-        size: *mut pyo3::ffi::Py_ssize_t,
-    ) -> *const std::os::raw::c_char;
-}
-
 /// The UTF-8 of a `str`, borrowed from the object (which caches it for non-ASCII text).
-#[cfg(not(all(feature = "abi3", windows)))]
+/// `PyUnicode_AsUTF8AndSize` is in the limited API from 3.10, the abi3 wheel's floor.
 fn utf8<'a>(s: Borrowed<'a, '_, PyString>) -> Option<Cow<'a, [u8]>> {
     // Header text is nearly always ASCII, stored compactly as its own UTF-8: read it in place.
     #[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy, Py_3_14)))]
@@ -73,7 +61,7 @@ fn utf8<'a>(s: Borrowed<'a, '_, PyString>) -> Option<Cow<'a, [u8]>> {
     // SAFETY: `s` is a valid str alive for 'a; the buffer belongs to it. On failure an
     // exception is set, and cleared here.
     unsafe {
-        let data = PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size);
+        let data = pyo3::ffi::PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size);
         if data.is_null() {
             drop(PyErr::fetch(s.py()));
             return None;
@@ -83,14 +71,6 @@ fn utf8<'a>(s: Borrowed<'a, '_, PyString>) -> Option<Cow<'a, [u8]>> {
             size as usize,
         )))
     }
-}
-
-/// The UTF-8 of a `str`, copied (see the declaration of `PyUnicode_AsUTF8AndSize`).
-#[cfg(all(feature = "abi3", windows))]
-fn utf8<'a>(s: Borrowed<'a, '_, PyString>) -> Option<Cow<'a, [u8]>> {
-    s.encode_utf8()
-        .ok()
-        .map(|b| Cow::Owned(b.as_bytes().to_vec()))
 }
 
 /// The text of a `str` or `bytes` object, borrowed from it for as long as it lives.
