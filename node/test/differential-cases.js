@@ -149,6 +149,8 @@ function facts(c) {
         noCache: has(cc, 'no-cache') || (cc === undefined && /no-cache/.test(h.pragma || '')),
         status: !UNDERSTOOD.has(c.res.status) && c.res.status !== 206,
         post: c.req.method === 'POST' || c.req.method === 'PUT',
+        // A new response to a revalidation becomes a policy for the new request's method.
+        revalidationPost: c.revalidation !== undefined && (c.newReq.method === 'POST' || c.newReq.method === 'PUT'),
         private: has(cc, 'private'),
         varyStar: names(h.vary).includes('*'),
         cookie: shared && h['set-cookie'] !== undefined,

@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const Original = require('http-cache-semantics');
 const CachePolicy = require('..');
 
-const CASES = Number(process.env.DIFFERENTIAL_CASES || 4000);
+const CASES = Number(process.env.DIFFERENTIAL_CASES || 20000);
 
 const { generate, facts } = require('./differential-cases');
 
@@ -34,6 +34,7 @@ const DEVIATIONS = [
     { id: 'set-cookie-s-maxage', outputs: FRESHNESS, applies: (f) => f.cookie && f.sMaxage },
     { id: 'storable-status', outputs: ALL, applies: (f) => f.status },
     { id: 'post-content-location', outputs: ALL, applies: (f) => f.post },
+    { id: 'post-content-location', outputs: ['revalidation'], applies: (f) => f.revalidationPost },
     { id: 'qualified-private', outputs: ALL, applies: (f) => f.private },
     { id: 'vary-star', outputs: ALL, applies: (f) => f.varyStar },
     { id: 'prototype-names', outputs: ['revalidationHeaders', 'evaluate.revalidationHeaders'], applies: (f) => f.prototypeNames },
