@@ -110,13 +110,18 @@ fn case() -> impl Strategy<Value = Case> {
 
 const URL: &str = "http://example.com/a";
 
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
+}
+
 fn policy(c: &Case) -> CachePolicy {
     let req = Request { method: "GET", url: URL, headers: &c.request };
     CachePolicy::new(&req, &Response { status: c.status, headers: &c.response }, &c.options, at(0)).expect("valid input")
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+    // 1,000 cases each by default; PROPTEST_CASES asks for more (or fewer).
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn serialization_round_trips_exactly(c in case()) {
